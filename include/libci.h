@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file libci.h
+ * @brief libci: an embeddable C library for customer intelligence.
+ *
+ * libci turns raw customer signals (tickets, chats, reviews, survey answers,
+ * usage and purchase events) into understanding: tokens, sentiment and
+ * intents per message, themes across messages, and metrics per customer
+ * segment.  Data flows through stages that can each be used alone:
+ *
+ *     bytes -> tokenizer -> sentiment + intents -> themes -> segments -> insights
+ *
+ * This header is the whole public API and its reference manual.  Anything it
+ * does not document is not API.
+ *
+ * Conventions that hold for every function unless its comment says otherwise:
+ *
+ *  - **Names.**  Functions are `ci_<object>_<verb>`, types `ci_<name>`,
+ *    macros and enumerators `CI_`.
+ *  - **Status.**  Fallible calls return a ::ci_status.  ::CI_OK is zero,
+ *    errors are negative, and a few positive values (::CI_DONE, ::CI_MORE)
+ *    report progress of an iteration.  ci_status_string() names any code.
+ *    Numeric values are never renumbered or reused.
+ *  - **Ownership.**  Pointer arguments are borrowed for the duration of the
+ *    call and never kept, unless the comment says "kept".  Views returned by a
+ *    handle (such as a token's normalized text) stay valid until the next call
+ *    that mutates that handle.  Memory handed to the caller is released with
+ *    ci_free().
+ *  - **Handles.**  Every object is opaque, created by `*_new` and released by
+ *    `*_free`; `*_free(NULL)` is a harmless no-op.
+ *  - **Threads.**  libci has no mutable global state.  An object documented
+ *    as immutable may be shared by any number of threads; every other object
+ *    belongs to one thread at a time (the caller may move it between threads
+ *    with its own synchronisation).
+ *  - **Versioned structs.**  A struct the caller allocates starts with
+ *    `struct_size`, which its init function sets to `sizeof` the struct as
+ *    the caller's header knew it.  Later versions only append fields, so a
+ *    caller built against an older header keeps working.
+ *  - **Strings.**  Text is UTF-8 with an explicit byte length (::ci_str); it
+ *    need not be NUL-terminated and may contain NUL bytes where noted.
+ *  - **Allocation.**  Every allocation libci makes goes through the
+ *    ::ci_allocator given when the object was created (or malloc/free when
+ *    none was given).  Objects created from another object inherit its
+ *    allocator.
+ */
+#ifndef LIBCI_H
+#define LIBCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================== */
+/*  Export, deprecation and version                                         */
+/* ======================================================================== */
+
+/** @cond INTERNAL */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(CI_BUILDING_DLL)
+#    define CI_API __declspec(dllexport)
+#  elif defined(CI_STATIC)
+#    define CI_API
+#  else
+#    define CI_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define CI_API __attribute__((visibility("default")))
+#else
+#  define CI_API
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define CI_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#  define CI_DEPRECATED(msg)
+#endif
+/** @endcond */
+
+/** Major version: bumped on an incompatible API change. */
+#define CI_VERSION_MAJOR 0
+/** Minor version: bumped when API is added. */
+#define CI_VERSION_MINOR 1
+/** Patch version: bumped for fixes that change no API. */
+#define CI_VERSION_PATCH 0
+/** The version as a string, "MAJOR.MINOR.PATCH". */
+#define CI_VERSION_STRING "0.1.0"
+/** The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH. */
+#define CI_VERSION_NUMBER \
+    (CI_VERSION_MAJOR * 10000 + CI_VERSION_MINOR * 100 + CI_VERSION_PATCH)
+
+/**
+ * The version of the library actually linked, as ::CI_VERSION_NUMBER.
+ *
+ * A host compares it with ::CI_VERSION_NUMBER to detect a header/library
+ * mismatch.  Thread-safe.  @since 0.1.0
+ */
+CI_API unsigned ci_version_number(void);
+
+/**
+ * The version of the library actually linked, as "MAJOR.MINOR.PATCH".
+ *
+ * @return a static string; never NULL, never freed.  Thread-safe.
+ * @since 0.1.0
+ */
+CI_API const char *ci_version_string(void);
+
+/* ======================================================================== */
+/*  Status codes                                                            */
+/* ======================================================================== */
+
+/**
+ * Result of every fallible call.  Values are fixed forever; new codes are
+ * only appended.  Negative values are errors.
+ */
+typedef enum ci_status {
+    CI_OK = 0,                 /**< Success. */
+    CI_DONE = 1,               /**< An iteration has ended; no item returned. */
+    CI_MORE = 2,               /**< Nothing can be returned until more input is fed. */
+
+    CI_ERR_NOMEM = -1,         /**< An allocation failed. The object is unchanged. */
+    CI_ERR_INVALID = -2,       /**< A required pointer was NULL or an argument is malformed. */
+    CI_ERR_STRUCT_SIZE = -3,   /**< A versioned struct's struct_size is too small or was never set. */
+    CI_ERR_STATE = -4,         /**< The call is not allowed in the object's current state. */
+    CI_ERR_RANGE = -5,         /**< A number is outside its documented range. */
+    CI_ERR_NONFINITE = -6,     /**< A number is NaN or infinite. */
+    CI_ERR_UTF8 = -7,          /**< Text that must be valid UTF-8 is not. */
+    CI_ERR_MISSING = -8,       /**< A required field is absent or empty. */
+    CI_ERR_LIMIT = -9,         /**< A documented size limit would be exceeded. */
+    CI_ERR_IO = -10,           /**< Reading or writing a file failed (see errno). */
+    CI_ERR_FORMAT = -11,       /**< Input data is malformed (a file, a line, a record). */
+    CI_ERR_VERSION = -12,      /**< Data was written by a newer, incompatible version. */
+    CI_ERR_CHECKSUM = -13,     /**< Stored data fails its checksum: corrupt or truncated. */
+    CI_ERR_NOT_FOUND = -14,    /**< A named item does not exist. */
+    CI_ERR_UNSUPPORTED = -15   /**< The feature was not compiled in or is not available. */
+} ci_status;
+
+/**
+ * A short English description of a status code, such as "out of memory".
+ *
+ * @return a static string; never NULL (unknown codes give "unknown status").
+ * Thread-safe.  @since 0.1.0
+ */
+CI_API const char *ci_status_string(ci_status status);
+
+/* ======================================================================== */
+/*  Allocator and memory                                                    */
+/* ======================================================================== */
+
+/**
+ * A caller-supplied allocator.  Give one to a `*_new` function to route every
+ * allocation of that object, and of the objects it creates, through it
+ * (zlib's included).  libci copies the struct; `user_data` is kept and passed
+ * back on every call.
+ *
+ * The functions follow malloc/realloc/free semantics: return NULL on failure,
+ * `free_fn(ud, NULL)` must be harmless.  libci never asks for zero bytes.
+ * They may be called from whichever thread uses the owning object.
+ */
+typedef struct ci_allocator {
+    size_t struct_size;  /**< sizeof(ci_allocator); set by ci_allocator_init(). */
+    void *(*malloc_fn)(void *user_data, size_t size);
+    void *(*realloc_fn)(void *user_data, void *ptr, size_t new_size);
+    void (*free_fn)(void *user_data, void *ptr);
+    void *user_data;     /**< Passed to every function; kept, not owned. */
+} ci_allocator;
+
+/**
+ * Initialise an allocator struct: set `struct_size` and point the functions
+ * at the C library's malloc, realloc and free.  The caller then replaces what
+ * it wants.  @since 0.1.0
+ */
+CI_API void ci_allocator_init(ci_allocator *alloc);
+
+/**
+ * Release memory that libci handed to the caller (documented as "free with
+ * ci_free()").  The memory remembers the allocator it came from, so the
+ * object that produced it may already be gone.  `ci_free(NULL)` is a no-op.
+ * @since 0.1.0
+ */
+CI_API void ci_free(void *ptr);
+
+/* ======================================================================== */
+/*  Strings and diagnostics                                                 */
+/* ======================================================================== */
+
+/**
+ * A borrowed byte string: `len` bytes at `data`, not necessarily
+ * NUL-terminated.  `data == NULL` with `len == 0` means "absent".
+ */
+typedef struct ci_str {
+    const char *data;
+    size_t len;
+} ci_str;
+
+/**
+ * Detail about a failed call, for calls that accept one (it is always
+ * optional).  yyjson-style: the code, which field or item, where, and a
+ * message for humans.
+ */
+typedef struct ci_diag {
+    size_t struct_size;  /**< sizeof(ci_diag); set by ci_diag_init(). */
+    ci_status status;    /**< The status the call returned. */
+    int field;           /**< Which field failed, when the call documents it (e.g. ::ci_signal_field); else -1. */
+    int64_t index;       /**< Index of the failing item (attribute, line, record); -1 if none. */
+    uint64_t offset;     /**< Byte offset of the problem in the input, when meaningful; else 0. */
+    char message[160];   /**< NUL-terminated English explanation; "" on success. */
+} ci_diag;
+
+/** Initialise a ::ci_diag: set struct_size and clear it.  @since 0.1.0 */
+CI_API void ci_diag_init(ci_diag *diag);
+
+/**
+ * Check that `len` bytes at `data` are valid UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF).  NUL bytes are valid.
+ *
+ * @param[out] bad_offset  optional; receives the offset of the first invalid
+ *                         byte on failure.
+ * @return ::CI_OK, ::CI_ERR_UTF8, or ::CI_ERR_INVALID if `data` is NULL with
+ *         `len > 0`.  Thread-safe.  @since 0.1.0
+ */
+CI_API ci_status ci_utf8_validate(const char *data, size_t len, size_t *bad_offset);
+
+/* ======================================================================== */
+/*  Signals                                                                 */
+/* ======================================================================== */
+
+/**
+ * What kind of interaction a signal records.  Values below
+ * ::CI_SIGNAL_CUSTOM are reserved for libci; hosts may use
+ * `CI_SIGNAL_CUSTOM + n` for kinds of their own.
+ */
+typedef enum ci_signal_kind {
+    CI_SIGNAL_UNSPECIFIED = 0,   /**< Invalid: a signal must say what it is. */
+    CI_SIGNAL_FEEDBACK = 1,      /**< Free-form feedback (in-app widget, comment box). */
+    CI_SIGNAL_TICKET = 2,        /**< A support ticket or case. */
+    CI_SIGNAL_CHAT = 3,          /**< A chat or messaging conversation or message. */
+    CI_SIGNAL_CALL = 4,          /**< A call transcript. */
+    CI_SIGNAL_EMAIL = 5,         /**< An email. */
+    CI_SIGNAL_REVIEW = 6,        /**< A public or app-store review. */
+    CI_SIGNAL_SURVEY = 7,        /**< A survey response (NPS, CSAT, CES ...). */
+    CI_SIGNAL_USAGE = 8,         /**< A product usage event. */
+    CI_SIGNAL_TRANSACTION = 9,   /**< A purchase, renewal, refund or other transaction. */
+    CI_SIGNAL_SOCIAL = 10,       /**< A social-media post or mention. */
+    CI_SIGNAL_CUSTOM = 1000      /**< First value free for host-defined kinds. */
+} ci_signal_kind;
+
+/** Direction of a CES answer: which end of the 1-7 scale means "easy". */
+typedef enum ci_ces_direction {
+    CI_CES_HIGHER_IS_EASIER = 0, /**< 7 = "strongly agree it was easy" (CES 2.0; the default). */
+    CI_CES_LOWER_IS_EASIER = 1   /**< 1 = "very low effort" (the original CES wording). */
+} ci_ces_direction;
+
+/** Bits of ::ci_signal.has: which optional numbers are present. */
+enum {
+    CI_HAS_NPS = 1u << 0,     /**< `nps` is set. */
+    CI_HAS_CSAT = 1u << 1,    /**< `csat` is set. */
+    CI_HAS_CES = 1u << 2,     /**< `ces` (and `ces_direction`) is set. */
+    CI_HAS_RATING = 1u << 3,  /**< `rating` is set. */
+    CI_HAS_VALUE = 1u << 4    /**< `value` is set. */
+};
+
+/** One segment attribute of a signal, such as tier=enterprise. */
+typedef struct ci_attr {
+    ci_str key;    /**< Non-empty valid UTF-8. */
+    ci_str value;  /**< Valid UTF-8; may be empty. */
+} ci_attr;
+
+/** Largest number of attributes one signal may carry. */
+#define CI_SIGNAL_MAX_ATTRS 64
+/** Longest id, channel, attribute key or attribute value, in bytes. */
+#define CI_SIGNAL_MAX_FIELD 4096
+
+/**
+ * One customer signal.  The caller owns it and every buffer it points to;
+ * libci reads it during a call and keeps nothing (it copies what it needs).
+ *
+ * Initialise with ci_signal_init(), then set the fields that apply.  Scores
+ * are present only when their bit is set in `has`, so a host never needs a
+ * sentinel value.  A signal is valid (see ci_signal_validate()) when:
+ *  - `kind` is a defined kind or >= ::CI_SIGNAL_CUSTOM;
+ *  - it carries something: non-empty `text`, or at least one score or value;
+ *  - NPS is an integer 0-10, CSAT an integer 1-5, CES an integer 1-7,
+ *    rating in [0, 5], and every number is finite;
+ *  - ids, channel and attributes are valid UTF-8 within ::CI_SIGNAL_MAX_FIELD
+ *    bytes, attribute keys are non-empty, and there are at most
+ *    ::CI_SIGNAL_MAX_ATTRS attributes;
+ *  - `attrs` is non-NULL when `n_attrs > 0`.
+ * The text itself may contain invalid UTF-8: it is what the customer sent,
+ * and the tokenizer replaces bad bytes rather than reject the signal.
+ */
+typedef struct ci_signal {
+    size_t struct_size;       /**< sizeof(ci_signal); set by ci_signal_init(). */
+    int kind;                 /**< A ::ci_signal_kind. */
+    int64_t timestamp;        /**< Seconds since 1970-01-01 UTC; ::CI_TIME_NONE when unknown. */
+    ci_str customer_id;       /**< The person; optional. */
+    ci_str account_id;        /**< The company or account; optional. */
+    ci_str channel;           /**< e.g. "email", "web", "ios"; optional. */
+    ci_str text;              /**< What the customer wrote or said; optional. */
+    unsigned has;             /**< CI_HAS_* bits for the optional numbers below. */
+    double nps;               /**< 0-10 likelihood to recommend. */
+    double csat;              /**< 1-5 satisfaction. */
+    double ces;               /**< 1-7 customer effort, read with ces_direction. */
+    int ces_direction;        /**< A ::ci_ces_direction. */
+    double rating;            /**< Star rating, 0-5 (half stars allowed). */
+    double value;             /**< Money at stake (order value, ARR ...); any finite number. */
+    const ci_attr *attrs;     /**< Segment attributes; borrowed. */
+    size_t n_attrs;           /**< Number of entries in attrs. */
+} ci_signal;
+
+/** "No timestamp" for ::ci_signal.timestamp. */
+#define CI_TIME_NONE INT64_MIN
+
+/** Fields of ::ci_signal, as reported in ::ci_diag.field by validation. */
+typedef enum ci_signal_field {
+    CI_FIELD_NONE = -1,
+    CI_FIELD_STRUCT = 0,
+    CI_FIELD_KIND = 1,
+    CI_FIELD_TIMESTAMP = 2,
+    CI_FIELD_CUSTOMER_ID = 3,
+    CI_FIELD_ACCOUNT_ID = 4,
+    CI_FIELD_CHANNEL = 5,
+    CI_FIELD_TEXT = 6,
+    CI_FIELD_NPS = 7,
+    CI_FIELD_CSAT = 8,
+    CI_FIELD_CES = 9,
+    CI_FIELD_RATING = 10,
+    CI_FIELD_VALUE = 11,
+    CI_FIELD_ATTR_KEY = 12,
+    CI_FIELD_ATTR_VALUE = 13,
+    CI_FIELD_ATTRS = 14
+} ci_signal_field;
+
+/**
+ * Initialise a signal: set struct_size, zero every field, set `timestamp`
+ * to ::CI_TIME_NONE.  @since 0.1.0
+ */
+CI_API void ci_signal_init(ci_signal *signal);
+
+/**
+ * Check a signal against the rules listed at ::ci_signal.
+ *
+ * @param signal  the signal; borrowed.
+ * @param diag    optional; on failure receives the status, the
+ *                ::ci_signal_field at fault, the attribute index (for
+ *                attribute errors), the byte offset of invalid UTF-8, and a
+ *                message such as "nps 11 is outside 0-10".
+ * @return ::CI_OK, ::CI_ERR_INVALID (NULL signal or attrs), ::CI_ERR_STRUCT_SIZE,
+ *         ::CI_ERR_RANGE, ::CI_ERR_NONFINITE, ::CI_ERR_UTF8, ::CI_ERR_MISSING
+ *         or ::CI_ERR_LIMIT.  The first problem found is reported.
+ *         Thread-safe.  @since 0.1.0
+ */
+CI_API ci_status ci_signal_validate(const ci_signal *signal, ci_diag *diag);
+
+/**
+ * The lower-case name of a signal kind ("ticket", "survey" ...), or "custom"
+ * for host kinds, or NULL for an invalid value.  Static string.
+ * Thread-safe.  @since 0.1.0
+ */
+CI_API const char *ci_signal_kind_name(int kind);
+
+/**
+ * Parse a kind name as printed by ci_signal_kind_name() (ASCII,
+ * case-insensitive; "support_ticket", "transcript" and "purchase" are also
+ * accepted).  @return ::CI_OK or ::CI_ERR_NOT_FOUND.  Thread-safe.
+ * @since 0.1.0
+ */
+CI_API ci_status ci_signal_kind_parse(const char *name, size_t len, int *kind);
+
+/** The lower-case name of a ::ci_signal_field ("nps", "attr_key" ...); static; NULL if unknown. */
+CI_API const char *ci_signal_field_name(int field);
+
+/* ======================================================================== */
+/*  Tokenizer                                                               */
+/* ======================================================================== */
+
+/** What a token is. */
+typedef enum ci_token_kind {
+    CI_TOKEN_WORD = 1,      /**< Letters, marks and digits, with inner ' ’ - _ ("don't", "log-in"). */
+    CI_TOKEN_NUMBER = 2,    /**< Digits with inner . , : / - ("3.14", "1,000", "10:30", "2024-01-05"). */
+    CI_TOKEN_PUNCT = 3,     /**< A run of one repeated punctuation character ("!!!", "?", "..."). */
+    CI_TOKEN_SYMBOL = 4,    /**< One other symbol character ("$", "%", "+", "#"). */
+    CI_TOKEN_EMOJI = 5,     /**< One emoji, including its modifiers, ZWJ sequence, keycap or flag. */
+    CI_TOKEN_EMOTICON = 6,  /**< An ASCII emoticon such as ":-)", ":(", ";P", "<3". */
+    CI_TOKEN_URL = 7,       /**< "http://", "https://", "ftp://" or "www." followed by URL characters. */
+    CI_TOKEN_EMAIL = 8,     /**< local@domain.tld. */
+    CI_TOKEN_MENTION = 9,   /**< "@" and a handle ("@support_team"). */
+    CI_TOKEN_HASHTAG = 10   /**< "#" and a word starting with a letter ("#fail"); "#123" is a symbol and a number. */
+} ci_token_kind;
+
+/** Token flags (::ci_token.flags). */
+enum {
+    CI_TOKEN_ALLCAPS = 1u << 0,      /**< Has a cased letter and every cased letter is upper case ("GREAT"). */
+    CI_TOKEN_ELONGATED = 1u << 1,    /**< A letter repeated 3+ times in a row ("sooo"). */
+    CI_TOKEN_CONTRACTION = 1u << 2,  /**< An apostrophe contraction ("don't", "it's", "we'll"). */
+    CI_TOKEN_NEGATION = 1u << 3,     /**< A negation form: "not", "no", "never", "cannot", "…n't" and the apostrophe-less "dont", "cant" … */
+    CI_TOKEN_REPLACED = 1u << 4,     /**< Invalid UTF-8 in the source was replaced by U+FFFD in `norm`. */
+    CI_TOKEN_SPLIT = 1u << 5,        /**< Part of a token longer than ::CI_TOKEN_MAX_BYTES, cut at a code-point boundary. */
+    CI_TOKEN_NONASCII = 1u << 6      /**< The source has non-ASCII bytes. */
+};
+
+/** Tokens longer than this many source bytes are split (::CI_TOKEN_SPLIT). */
+#define CI_TOKEN_MAX_BYTES 1024
+
+/**
+ * One token, filled by ci_tokenizer_next().  Initialise with
+ * ci_token_init() (only struct_size matters).
+ */
+typedef struct ci_token {
+    size_t struct_size;  /**< sizeof(ci_token); set by ci_token_init(). */
+    int kind;            /**< A ::ci_token_kind. */
+    unsigned flags;      /**< CI_TOKEN_* flag bits. */
+    uint64_t offset;     /**< Byte offset of the token in the whole fed stream. */
+    size_t length;       /**< Length of the token in source bytes. */
+    const char *norm;    /**< Normalized text: NFKC + case folding, valid UTF-8, not NUL-terminated.
+                              A view owned by the tokenizer, valid until its next mutating call. */
+    size_t norm_len;     /**< Bytes at norm. */
+} ci_token;
+
+/** Initialise a token struct: set struct_size, clear the rest.  @since 0.1.0 */
+CI_API void ci_token_init(ci_token *token);
+
+/**
+ * A streaming tokenizer.  Feed text in chunks of any size, split anywhere
+ * (inside a code point, a word, a URL or an emoji sequence); the tokens are
+ * identical whatever the chunking.  Owned by one thread at a time.
+ *
+ * Normalized text is byte-identical to
+ * `utf8proc_map(src, UTF8PROC_STABLE|UTF8PROC_COMPOSE|UTF8PROC_COMPAT|UTF8PROC_CASEFOLD)`
+ * of the token's source bytes, after any invalid UTF-8 in them is replaced by
+ * U+FFFD (one per maximal invalid subsequence, as the WHATWG decoder does).
+ * Whitespace, control characters and NUL bytes separate tokens and are never
+ * part of one.  Offsets always count source bytes, so they stay exact
+ * whatever was replaced.
+ *
+ * Steady state allocates nothing: buffers grow to the longest token and
+ * largest carried remainder seen, then are reused.
+ */
+typedef struct ci_tokenizer ci_tokenizer;
+
+/**
+ * Create a tokenizer.
+ *
+ * @param alloc  optional allocator (copied); NULL for malloc/free.
+ * @param[out] out  receives the new tokenizer; set to NULL on failure.
+ * @return ::CI_OK, ::CI_ERR_INVALID (out is NULL, or alloc has NULL functions
+ *         or a bad struct_size), ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_tokenizer_new(const ci_allocator *alloc, ci_tokenizer **out);
+
+/** Free a tokenizer and everything it owns.  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_tokenizer_free(ci_tokenizer *tok);
+
+/**
+ * Feed the next chunk of the stream.
+ *
+ * The chunk is borrowed: it must stay valid and unchanged until
+ * ci_tokenizer_next() has returned ::CI_MORE (or ::CI_DONE), or until the
+ * next ci_tokenizer_feed() / ci_tokenizer_reset() / ci_tokenizer_free().  Any
+ * undecided tail of it is copied at that point, so the caller may then reuse
+ * its buffer.  Feeding while tokens of the previous chunk are still pending
+ * is allowed only after they were drained (::CI_MORE was returned).
+ *
+ * @return ::CI_OK; ::CI_ERR_INVALID if tok is NULL or data is NULL with
+ *         len > 0; ::CI_ERR_STATE after ci_tokenizer_finish() or before the
+ *         previous chunk was drained.  @since 0.1.0
+ */
+CI_API ci_status ci_tokenizer_feed(ci_tokenizer *tok, const char *data, size_t len);
+
+/**
+ * Declare the end of the stream.  Tokens still pending become available to
+ * ci_tokenizer_next(), which returns ::CI_DONE after the last one.
+ * @return ::CI_OK, ::CI_ERR_INVALID (NULL), ::CI_ERR_STATE (already finished).
+ * @since 0.1.0
+ */
+CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok);
+
+/**
+ * Get the next token.
+ *
+ * @param token  caller's struct, initialised by ci_token_init(); only the
+ *               fields that fit in its struct_size are written.  Its `norm`
+ *               view stays valid until the next mutating call on `tok`.
+ * @return ::CI_OK with a token; ::CI_MORE when the fed input has been used
+ *         up before finish (feed more); ::CI_DONE after finish when no token
+ *         remains; ::CI_ERR_INVALID (NULL), ::CI_ERR_STRUCT_SIZE,
+ *         ::CI_ERR_NOMEM (the token is not lost: calling again after memory
+ *         is freed returns it).  @since 0.1.0
+ */
+CI_API ci_status ci_tokenizer_next(ci_tokenizer *tok, ci_token *token);
+
+/**
+ * Forget the stream and start a new one at offset 0, keeping buffers.
+ * @return ::CI_OK or ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_tokenizer_reset(ci_tokenizer *tok);
+
+/**
+ * The lower-case name of a token kind ("word", "emoticon" ...), static,
+ * or NULL for an invalid value.  Thread-safe.  @since 0.1.0
+ */
+CI_API const char *ci_token_kind_name(int kind);
+
+/**
+ * The lower-case name of one CI_TOKEN_* flag bit ("allcaps" ...), static, or
+ * NULL if `flag` is not exactly one known bit.  Thread-safe.  @since 0.1.0
+ */
+CI_API const char *ci_token_flag_name(unsigned flag);
+
+/**
+ * Normalize a string exactly as the tokenizer normalizes a token's text:
+ * invalid UTF-8 replaced by U+FFFD, then NFKC and case folding.
+ *
+ * @param alloc  optional allocator for the result; NULL for malloc.
+ * @param[out] out      receives a NUL-terminated string; free with ci_free().
+ * @param[out] out_len  optional; receives its length without the NUL.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  Thread-safe.
+ * @since 0.1.0
+ */
+CI_API ci_status ci_normalize(const char *data, size_t len, const ci_allocator *alloc,
+                              char **out, size_t *out_len);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LIBCI_H */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#include "libci.h"
+#include "utf8-priv.h"
+
+CI_API ci_status ci_utf8_validate(const char *data, size_t len, size_t *bad_offset)
+{
+    if (!data && len)
+        return CI_ERR_INVALID;
+    const uint8_t *p = (const uint8_t *)data;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n;
+        if (ci_utf8_decode(p + i, len - i, &cp, &n) != CI_DEC_OK) {
+            if (bad_offset)
+                *bad_offset = i;
+            return CI_ERR_UTF8;
+        }
+        i += n;
+    }
+    return CI_OK;
+}

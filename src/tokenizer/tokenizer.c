@@ -1,0 +1,1038 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streaming tokenizer.
+ *
+ * Chunk invariance comes from one rule: the scanner decides a token only from
+ * bytes it has seen, and when it would need a byte past the end of the window
+ * it says so (S_NEED) instead of guessing.  Every token is decided within
+ * CI_TOKEN_MAX_BYTES + LOOKAHEAD bytes of its start (longer ones are cut), so
+ * the carried remainder of a chunk is bounded and the scan of a window that
+ * holds that many bytes always makes progress.
+ *
+ * Bytes are scanned in place in the caller's chunk; only an undecided tail is
+ * copied into `carry`, and carry mode pulls just enough bytes of the next
+ * chunk to decide, then hands what is left back to the chunk.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "../common/alloc-priv.h"
+#include "../common/utf8-priv.h"
+#include "charclass.h"
+#include "libci.h"
+#include "normalize-priv.h"
+
+#define LOOKAHEAD 64
+#define CARRY_CAP (CI_TOKEN_MAX_BYTES + 2 * LOOKAHEAD)
+/* ci_token as the first header declared it. */
+#define TOKEN_V1_SIZE (offsetof(ci_token, norm_len) + sizeof(size_t))
+
+enum { S_TOKEN, S_NEED, S_END };
+
+/* What the scanner remembers between tokens.  All of it is derived from the
+ * bytes alone, never from where chunks were cut. */
+typedef struct scan_state {
+    uint32_t prev_cp;    /* last code point consumed (' ' after separators) */
+    uint8_t prev_emo;    /* previous token was an emoticon or emoji */
+    uint8_t cont_kind;   /* kind of a token that was cut at MAX, or 0 */
+    uint32_t cont_cp;    /* for a cut punctuation run: its character */
+} scan_state;
+
+typedef struct scan_out {
+    int res;
+    size_t skip;         /* separator bytes before the token */
+    size_t len;          /* token bytes */
+    int kind;
+    unsigned flags;
+    uint32_t cont_cp;
+    int cut;             /* token was cut at MAX */
+} scan_out;
+
+struct ci_tokenizer {
+    ci_alloc a;
+    const uint8_t *chunk;
+    size_t chunk_len, chunk_pos;
+    uint64_t chunk_offset;     /* stream offset of chunk[0] */
+    uint8_t *carry;
+    size_t carry_len;
+    size_t carry_from_chunk;   /* trailing carry bytes pulled from the current chunk */
+    uint64_t carry_offset;     /* stream offset of carry[0] */
+    uint64_t fed;              /* bytes fed so far */
+    bool finished;
+    scan_state st;
+    ci_norm_buf nb;
+};
+
+/* ------------------------------------------------------------------------ */
+/*  Reading code points from the window                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct window {
+    const uint8_t *p;
+    size_t n;
+    bool final;
+} window;
+
+/* Decode at w->p[i]: 1 with *cp and *len (invalid bytes give U+FFFD and set
+ * *bad), 0 at the end of a final window, -1 when more bytes are needed. */
+static inline int get_cp(const window *w, size_t i, uint32_t *cp, size_t *len, unsigned *bad)
+{
+    if (i >= w->n)
+        return w->final ? 0 : -1;
+    uint8_t b = w->p[i];
+    if (b < 0x80) {
+        *cp = b;
+        *len = 1;
+        return 1;
+    }
+    int r = ci_utf8_decode(w->p + i, w->n - i, cp, len);
+    if (r == CI_DEC_SHORT && !w->final)
+        return -1;
+    if (r != CI_DEC_OK)
+        *bad |= CI_TOKEN_REPLACED;
+    return 1;
+}
+
+static inline int is_letter(int c)
+{
+    return c == CC_UPPER || c == CC_LOWER || c == CC_LETTER || c == CC_MARK;
+}
+
+static inline int ascii_lower(uint32_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (int)(c | 0x20) : (int)c;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Token grammars                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Words and numbers: word characters, joined by ' ’ (letter-letter),
+ * hyphens (alnum-alnum), ZWNJ (letter-letter) and . , : / (digit-digit). */
+static int scan_word(const window *w, size_t start, scan_out *o)
+{
+    size_t pos = start;
+    int prev = -1;
+    unsigned upper = 0, lower = 0, letters = 0;
+    uint32_t run_cp = 0;
+    unsigned run = 0;
+    for (;;) {
+        uint32_t cp;
+        size_t l;
+        unsigned bad = 0;
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r < 0)
+            return S_NEED;
+        if (r == 0)
+            break;
+        if (pos + l - start > CI_TOKEN_MAX_BYTES) {
+            o->cut = 1;
+            break;
+        }
+        int c = ci_cc(cp);
+        if (c == CC_CJK) {
+            if (pos == start) {
+                pos += l;
+                letters++;
+                o->flags |= bad;
+            }
+            break;
+        }
+        if (ci_cc_is_wordchar(c)) {
+            pos += l;
+            o->flags |= bad;
+        } else if (prev >= 0 &&
+                   (c == CC_APOS || c == CC_HYPHEN || c == CC_ZWNJ ||
+                    (c == CC_PUNCT && (cp == '.' || cp == ',' || cp == ':' || cp == '/')))) {
+            uint32_t cp2;
+            size_t l2;
+            unsigned bad2 = 0;
+            int r2 = get_cp(w, pos + l, &cp2, &l2, &bad2);
+            if (r2 < 0)
+                return S_NEED;
+            if (r2 == 0)
+                break;
+            int c2 = ci_cc(cp2);
+            int ok;
+            if (c == CC_APOS || c == CC_ZWNJ)
+                ok = is_letter(prev) && is_letter(c2) && c2 != CC_MARK;
+            else if (c == CC_HYPHEN)
+                ok = (is_letter(prev) || prev == CC_DIGIT) &&
+                     (is_letter(c2) || c2 == CC_DIGIT) && c2 != CC_MARK;
+            else
+                ok = prev == CC_DIGIT && c2 == CC_DIGIT;
+            if (!ok)
+                break;
+            if (pos + l + l2 - start > CI_TOKEN_MAX_BYTES) {
+                o->cut = 1;
+                break;
+            }
+            if (c == CC_APOS)
+                o->flags |= CI_TOKEN_CONTRACTION;
+            o->flags |= bad2;
+            pos += l;
+            cp = cp2;
+            l = l2;
+            c = c2;
+            pos += l;
+        } else {
+            break;
+        }
+        /* Flags of the word character just consumed. */
+        if (c == CC_UPPER)
+            upper++;
+        else if (c == CC_LOWER)
+            lower++;
+        if (c == CC_UPPER || c == CC_LOWER || c == CC_LETTER) {
+            letters++;
+            uint32_t k = cp < 0x80 ? (uint32_t)ascii_lower(cp) : cp;
+            if (k == run_cp) {
+                if (++run >= 3)
+                    o->flags |= CI_TOKEN_ELONGATED;
+            } else {
+                run_cp = k;
+                run = 1;
+            }
+        } else {
+            run = 0;
+            run_cp = 0;
+        }
+        if (c != CC_MARK && c != CC_VS)
+            prev = c;
+        else if (prev < 0)
+            prev = CC_MARK;
+    }
+    if (upper && !lower)
+        o->flags |= CI_TOKEN_ALLCAPS;
+    if (o->kind == 0)
+        o->kind = letters ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
+    o->len = pos - start;
+    return S_TOKEN;
+}
+
+/* Mention and hashtag bodies: word characters only. */
+static int scan_body(const window *w, size_t pos, size_t start, scan_out *o)
+{
+    for (;;) {
+        uint32_t cp;
+        size_t l;
+        unsigned bad = 0;
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r < 0)
+            return S_NEED;
+        if (r == 0)
+            break;
+        int c = ci_cc(cp);
+        if (!ci_cc_is_wordchar(c) && c != CC_CJK)
+            break;
+        if (pos + l - start > CI_TOKEN_MAX_BYTES) {
+            o->cut = 1;
+            break;
+        }
+        pos += l;
+        o->flags |= bad;
+    }
+    o->len = pos - start;
+    return S_TOKEN;
+}
+
+static int is_url_byte(uint8_t b)
+{
+    return b > 0x20 && b < 0x7F && !strchr("\"<>\\^`{|}", b);
+}
+
+/* URL characters up to a separator, then trailing punctuation trimmed
+ * (a closing bracket stays when the URL opened one). */
+static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
+{
+    int paren = 0, bracket = 0;
+    for (;;) {
+        uint32_t cp;
+        size_t l;
+        unsigned bad = 0;
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r < 0)
+            return S_NEED;
+        if (r == 0 || bad)
+            break;
+        if (cp < 0x80 ? !is_url_byte((uint8_t)cp) : ci_cc(cp) == CC_WS)
+            break;
+        if (pos + l - start > CI_TOKEN_MAX_BYTES) {
+            o->cut = 1;
+            o->len = pos - start;
+            return S_TOKEN;
+        }
+        paren += cp == '(' ? 1 : cp == ')' ? -1 : 0;
+        bracket += cp == '[' ? 1 : cp == ']' ? -1 : 0;
+        pos += l;
+    }
+    while (pos > start + 1) {
+        uint8_t b = w->p[pos - 1];
+        if (strchr(".,;:!?'\"*", b) ||
+            (b == ')' && paren < 0) || (b == ']' && bracket < 0)) {
+            if (b == ')')
+                paren++;
+            if (b == ']')
+                bracket++;
+            pos--;
+        } else {
+            break;
+        }
+    }
+    o->len = pos - start;
+    return S_TOKEN;
+}
+
+/* Case-insensitive prefix test that can ask for more bytes: 1 match,
+ * 0 no match, -1 need more. */
+static int match_prefix(const window *w, size_t pos, const char *lit)
+{
+    for (size_t i = 0; lit[i]; i++) {
+        if (pos + i >= w->n)
+            return w->final ? 0 : -1;
+        if (ascii_lower(w->p[pos + i]) != lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int url_prefix(const window *w, size_t pos, size_t *plen)
+{
+    static const char *const schemes[] = {"https://", "http://", "ftp://", "www."};
+    int need = 0;
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        int r = match_prefix(w, pos, schemes[i]);
+        if (r < 0)
+            need = 1;
+        if (r > 0) {
+            size_t sl = strlen(schemes[i]);
+            if (pos + sl >= w->n) {
+                if (!w->final)
+                    return -1;
+                continue;
+            }
+            uint8_t nb = w->p[pos + sl];
+            /* A bare scheme is a word and punctuation, not a URL. */
+            if (!is_url_byte(nb) && nb < 0x80)
+                continue;
+            if (i == 3 && !(nb < 0x80 && (ci_cc_ascii[nb] == CC_LOWER ||
+                                          ci_cc_ascii[nb] == CC_UPPER ||
+                                          ci_cc_ascii[nb] == CC_DIGIT)))
+                continue;
+            *plen = sl;
+            return 1;
+        }
+    }
+    return need ? -1 : 0;
+}
+
+static int email_local(uint8_t b)
+{
+    return (b < 0x80 && (ci_cc_ascii[b] == CC_UPPER || ci_cc_ascii[b] == CC_LOWER ||
+                         ci_cc_ascii[b] == CC_DIGIT)) ||
+           b == '.' || b == '_' || b == '%' || b == '+' || b == '-';
+}
+
+static int email_label(uint8_t b)
+{
+    return b < 0x80 && (ci_cc_ascii[b] == CC_UPPER || ci_cc_ascii[b] == CC_LOWER ||
+                        ci_cc_ascii[b] == CC_DIGIT || b == '-');
+}
+
+/* local@label.label...: 1 with *end, 0 not an email, -1 need more. */
+static int scan_email(const window *w, size_t start, size_t *end)
+{
+#define AT(i) ((i) < w->n ? 1 : (w->final ? 0 : -1))
+    size_t i = start;
+    for (;;) {
+        int r = AT(i);
+        if (r <= 0)
+            return r;
+        if (!email_local(w->p[i]))
+            break;
+        if (++i - start > 64)
+            return 0;
+    }
+    if (i == start || w->p[i] != '@' || w->p[i - 1] == '.')
+        return 0;
+    i++;
+    size_t labels = 0, last_start = i, dom_start = i;
+    size_t good_end = 0;
+    for (;;) {
+        size_t ls = i;
+        for (;;) {
+            int r = AT(i);
+            if (r < 0)
+                return -1;
+            if (r == 0 || !email_label(w->p[i]))
+                break;
+            if (++i - dom_start > 253)
+                return 0;
+        }
+        if (i == ls || w->p[ls] == '-')
+            break;
+        labels++;
+        last_start = ls;
+        /* The domain may end here: remember the longest valid end. */
+        int alpha_tld = i - ls >= 2;
+        for (size_t k = ls; k < i && alpha_tld; k++)
+            alpha_tld = ci_cc_ascii[w->p[k]] == CC_LOWER || ci_cc_ascii[w->p[k]] == CC_UPPER;
+        if (labels >= 2 && alpha_tld)
+            good_end = i;
+        int r = AT(i);
+        if (r < 0)
+            return -1;
+        if (r == 0 || w->p[i] != '.')
+            break;
+        r = AT(i + 1);
+        if (r < 0)
+            return -1;
+        if (r == 0 || !email_label(w->p[i + 1]))
+            break;
+        i++;
+    }
+    (void)last_start;
+    if (!good_end)
+        return 0;
+    *end = good_end;
+    return 1;
+#undef AT
+}
+
+static const char *const emoticons[] = {
+    /* longest first, so the first match is the longest */
+    ">:-(", ">:-)", ":'-(", ":'-)", "</3",  ">:(",  ">:)",  ":'(",  ":')",  ":-)",
+    ":-(",  ":-D",  ":-P",  ":-p",  ":-/",  ":-\\", ":-|",  ":-O",  ":-o",  ":-*",
+    ";-)",  ";-P",  ";-D",  "^_^",  "^.^",  "-_-",  ":^)",  ";_;",  ":)",   ":(",
+    ":D",   ":P",   ":p",   ":/",   ":\\",  ":|",   ":O",   ":o",   ":*",   ":]",
+    ":[",   ":}",   ":{",   ":3",   ":S",   ":s",   ":X",   ":x",   ":@",   ":$",
+    ";)",   ";P",   ";p",   ";D",   ";]",   "=)",   "=(",   "=D",   "=]",   "=[",
+    "=/",   "=P",   "<3",   "^^",   "(:",   "):",
+};
+
+static int emoticon_may_start(const scan_state *st)
+{
+    uint32_t p = st->prev_cp;
+    if (st->prev_emo || p == ' ' || p == '!' || p == '?' || p == '.' || p == ',')
+        return 1;
+    int c = ci_cc(p);
+    return is_letter(c) || c == CC_DIGIT || c == CC_CJK || c == CC_WS;
+}
+
+/* 1 with *len, 0 none, -1 need more. */
+static int scan_emoticon(const window *w, size_t pos, size_t *len)
+{
+    int need = 0;
+    for (size_t e = 0; e < sizeof emoticons / sizeof emoticons[0]; e++) {
+        const char *em = emoticons[e];
+        size_t k = 0;
+        for (; em[k]; k++) {
+            if (pos + k >= w->n)
+                break;
+            if (w->p[pos + k] != (uint8_t)em[k])
+                break;
+        }
+        if (em[k]) {
+            if (pos + k >= w->n && !w->final)
+                need = 1;
+            continue;
+        }
+        /* ":D" must not be the start of ":Desk". */
+        uint8_t last = (uint8_t)em[k - 1];
+        int c = ci_cc_ascii[last];
+        if (c == CC_UPPER || c == CC_LOWER || c == CC_DIGIT) {
+            uint32_t cp;
+            size_t l;
+            unsigned bad = 0;
+            int r = get_cp(w, pos + k, &cp, &l, &bad);
+            if (r < 0)
+                return -1;
+            if (r > 0 && ci_cc_is_wordchar(ci_cc(cp)))
+                continue;
+        }
+        if (need)
+            return -1; /* a longer emoticon might still match */
+        *len = k;
+        return 1;
+    }
+    return need ? -1 : 0;
+}
+
+/* One emoji: a flag pair, or a pictograph with its variation selector,
+ * skin tone, tags and ZWJ continuations. */
+static int scan_emoji(const window *w, size_t start, int c0, size_t l0, scan_out *o)
+{
+    size_t pos = start + l0;
+    uint32_t cp;
+    size_t l;
+    unsigned bad = 0;
+    if (c0 == CC_RI) {
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r < 0)
+            return S_NEED;
+        if (r > 0 && !bad && ci_cc(cp) == CC_RI)
+            pos += l;
+        o->len = pos - start;
+        return S_TOKEN;
+    }
+    for (;;) {
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r < 0)
+            return S_NEED;
+        if (r == 0 || bad)
+            break;
+        int c = ci_cc(cp);
+        size_t take = 0;
+        if (c == CC_VS || c == CC_EMOD || c == CC_TAG || c == CC_KEYCAP) {
+            take = l;
+        } else if (c == CC_ZWJ) {
+            uint32_t cp2;
+            size_t l2;
+            int r2 = get_cp(w, pos + l, &cp2, &l2, &bad);
+            if (r2 < 0)
+                return S_NEED;
+            if (r2 == 0 || bad || (ci_cc(cp2) != CC_EMOJI && ci_cc(cp2) != CC_EMOD))
+                break;
+            take = l + l2;
+        } else {
+            break;
+        }
+        if (pos + take - start > CI_TOKEN_MAX_BYTES) {
+            o->flags |= CI_TOKEN_SPLIT;
+            break;
+        }
+        pos += take;
+    }
+    o->len = pos - start;
+    return S_TOKEN;
+}
+
+/* Bytes seq[0..k) at w->p[i]: 1 match, 0 no, -1 need more. */
+static int match_bytes(const window *w, size_t i, const uint8_t *seq, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        if (i + j >= w->n)
+            return w->final ? 0 : -1;
+        if (w->p[i + j] != seq[j])
+            return 0;
+    }
+    return 1;
+}
+
+/* [0-9#*] U+FE0F? U+20E3: 1 with *len, 0 no, -1 need more. */
+static int scan_keycap(const window *w, size_t pos, size_t *len)
+{
+    static const uint8_t vs[] = {0xEF, 0xB8, 0x8F}, kc[] = {0xE2, 0x83, 0xA3};
+    size_t i = pos + 1;
+    int r = match_bytes(w, i, vs, 3);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        i += 3;
+    r = match_bytes(w, i, kc, 3);
+    if (r > 0)
+        *len = i + 3 - pos;
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  The scanner                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void scan(const window *w, const scan_state *st, scan_out *o)
+{
+    memset(o, 0, sizeof *o);
+    size_t pos = 0;
+    uint32_t cp = 0;
+    size_t l = 0;
+    unsigned bad = 0;
+    int c = CC_WS;
+    /* Separators.  A stray joiner or tag is as invisible as a space. */
+    for (;;) {
+        if (pos < w->n && w->p[pos] <= 0x20) {
+            pos++;
+            continue;
+        }
+        bad = 0;
+        int r = get_cp(w, pos, &cp, &l, &bad);
+        if (r <= 0) {
+            o->skip = pos;
+            o->res = r < 0 ? S_NEED : S_END;
+            return;
+        }
+        c = bad ? CC_LETTER : ci_cc(cp);
+        if (c == CC_WS || c == CC_ZWJ || c == CC_ZWNJ || c == CC_TAG) {
+            pos += l;
+            continue;
+        }
+        break;
+    }
+    o->skip = pos;
+    o->flags = bad;
+    size_t start = pos;
+    int res;
+
+    if (st->cont_kind) {
+        /* The rest of a token that was cut at CI_TOKEN_MAX_BYTES, read by the
+         * same grammar so that its kind survives the cut. */
+        o->kind = st->cont_kind;
+        o->flags |= CI_TOKEN_SPLIT;
+        switch (st->cont_kind) {
+        case CI_TOKEN_URL:
+            res = scan_url(w, start, start, o);
+            goto done;
+        case CI_TOKEN_MENTION:
+        case CI_TOKEN_HASHTAG:
+            if (ci_cc_is_wordchar(c) || c == CC_CJK) {
+                res = scan_body(w, start, start, o);
+                goto done;
+            }
+            break;
+        case CI_TOKEN_PUNCT:
+            if (cp == st->cont_cp)
+                goto punct_run;
+            break;
+        default:
+            if (ci_cc_is_wordchar(c) || c == CC_CJK) {
+                res = scan_word(w, start, o);
+                goto done;
+            }
+            break;
+        }
+        o->kind = 0;
+        o->flags &= ~(unsigned)CI_TOKEN_SPLIT;
+    }
+
+    if (cp < 0x80) {
+        /* Things that start with an ASCII character. */
+        size_t n = 0;
+        int r;
+        uint8_t b = (uint8_t)cp;
+        if (b == 'h' || b == 'H' || b == 'f' || b == 'F' || b == 'w' || b == 'W') {
+            r = url_prefix(w, pos, &n);
+            if (r < 0) {
+                o->res = S_NEED;
+                return;
+            }
+            if (r > 0) {
+                o->kind = CI_TOKEN_URL;
+                res = scan_url(w, pos + n, start, o);
+                goto done;
+            }
+        }
+        if (strchr(":;=<>^-()", b) && emoticon_may_start(st)) {
+            r = scan_emoticon(w, pos, &n);
+            if (r < 0) {
+                o->res = S_NEED;
+                return;
+            }
+            if (r > 0) {
+                o->kind = CI_TOKEN_EMOTICON;
+                o->len = n;
+                res = S_TOKEN;
+                goto done;
+            }
+        }
+        if ((b >= '0' && b <= '9') || b == '#' || b == '*') {
+            r = scan_keycap(w, pos, &n);
+            if (r < 0) {
+                o->res = S_NEED;
+                return;
+            }
+            if (r > 0) {
+                o->kind = CI_TOKEN_EMOJI;
+                o->len = n;
+                res = S_TOKEN;
+                goto done;
+            }
+        }
+        if (b == '@' || b == '#') {
+            uint32_t cp2;
+            size_t l2;
+            unsigned bad2 = 0;
+            r = get_cp(w, pos + 1, &cp2, &l2, &bad2);
+            if (r < 0) {
+                o->res = S_NEED;
+                return;
+            }
+            int c2 = r > 0 && !bad2 ? ci_cc(cp2) : CC_WS;
+            int ok = b == '@' ? (ci_cc_is_wordchar(c2) && c2 != CC_MARK && c2 != CC_VS)
+                              : (is_letter(c2) && c2 != CC_MARK) || c2 == CC_UNDERSCORE || c2 == CC_CJK;
+            if (ok) {
+                o->kind = b == '@' ? CI_TOKEN_MENTION : CI_TOKEN_HASHTAG;
+                res = scan_body(w, pos + 1, start, o);
+                goto done;
+            }
+        }
+    }
+
+    switch (c) {
+    case CC_UPPER:
+    case CC_LOWER:
+    case CC_LETTER:
+    case CC_CJK:
+    case CC_MARK:
+    case CC_VS:
+    case CC_DIGIT:
+        res = scan_word(w, start, o);
+        if (res == S_TOKEN && !o->cut) {
+            /* A word that stops at one of these may be the local part of an
+             * email address; only then is the email grammar tried. */
+            size_t e = start + o->len;
+            int r = e < w->n ? 1 : (w->final ? 0 : -1);
+            if (r < 0) {
+                res = S_NEED;
+                break;
+            }
+            if (r > 0 && w->p[e] != 0 && strchr("@.+%-", w->p[e])) {
+                size_t end;
+                int m = scan_email(w, start, &end);
+                if (m < 0) {
+                    res = S_NEED;
+                    break;
+                }
+                if (m > 0) {
+                    o->kind = CI_TOKEN_EMAIL;
+                    o->flags = 0;
+                    o->len = end - start;
+                }
+            }
+        }
+        break;
+    case CC_EMOJI:
+    case CC_RI:
+    case CC_EMOD:
+        o->kind = CI_TOKEN_EMOJI;
+        res = scan_emoji(w, start, c, l, o);
+        break;
+    case CC_PUNCT:
+    case CC_APOS:
+    case CC_HYPHEN:
+    case CC_UNDERSCORE:
+    punct_run: {
+        /* A run of one repeated punctuation character: "!!!", "...". */
+        o->kind = CI_TOKEN_PUNCT;
+        uint32_t first = cp;
+        size_t p2 = start;
+        for (;;) {
+            unsigned b2 = 0;
+            int r = get_cp(w, p2, &cp, &l, &b2);
+            if (r < 0) {
+                o->res = S_NEED;
+                return;
+            }
+            if (r == 0 || b2 || cp != first)
+                break;
+            if (p2 + l - start > CI_TOKEN_MAX_BYTES) {
+                o->cut = 1;
+                o->cont_cp = first;
+                break;
+            }
+            p2 += l;
+        }
+        o->len = p2 - start;
+        res = S_TOKEN;
+        break;
+    }
+    default: /* symbols, keycap marks */
+        o->kind = CI_TOKEN_SYMBOL;
+        o->len = l;
+        res = S_TOKEN;
+        break;
+    }
+done:
+    o->res = res;
+    if (res == S_TOKEN && o->cut)
+        o->flags |= CI_TOKEN_SPLIT;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Public API                                                              */
+/* ------------------------------------------------------------------------ */
+
+CI_API void ci_token_init(ci_token *token)
+{
+    if (!token)
+        return;
+    memset(token, 0, sizeof *token);
+    token->struct_size = sizeof *token;
+}
+
+CI_API ci_status ci_tokenizer_new(const ci_allocator *alloc, ci_tokenizer **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    ci_alloc a;
+    ci_status st = ci_alloc_resolve(alloc, &a);
+    if (st != CI_OK)
+        return st == CI_ERR_STRUCT_SIZE ? CI_ERR_INVALID : st;
+    ci_tokenizer *t = ci_calloc(&a, 1, sizeof *t);
+    if (!t)
+        return CI_ERR_NOMEM;
+    t->a = a;
+    t->carry = ci_malloc(&a, CARRY_CAP);
+    if (!t->carry) {
+        ci_dealloc(&a, t);
+        return CI_ERR_NOMEM;
+    }
+    t->st.prev_cp = ' ';
+    *out = t;
+    return CI_OK;
+}
+
+CI_API void ci_tokenizer_free(ci_tokenizer *tok)
+{
+    if (!tok)
+        return;
+    ci_alloc a = tok->a;
+    ci_norm_buf_free(&tok->nb, &a);
+    ci_dealloc(&a, tok->carry);
+    ci_dealloc(&a, tok);
+}
+
+CI_API ci_status ci_tokenizer_reset(ci_tokenizer *tok)
+{
+    if (!tok)
+        return CI_ERR_INVALID;
+    tok->chunk = NULL;
+    tok->chunk_len = tok->chunk_pos = 0;
+    tok->chunk_offset = tok->carry_offset = tok->fed = 0;
+    tok->carry_len = tok->carry_from_chunk = 0;
+    tok->finished = false;
+    memset(&tok->st, 0, sizeof tok->st);
+    tok->st.prev_cp = ' ';
+    return CI_OK;
+}
+
+CI_API ci_status ci_tokenizer_feed(ci_tokenizer *tok, const char *data, size_t len)
+{
+    if (!tok || (!data && len))
+        return CI_ERR_INVALID;
+    if (tok->finished || tok->chunk_pos < tok->chunk_len)
+        return CI_ERR_STATE;
+    tok->chunk = (const uint8_t *)data;
+    tok->chunk_len = len;
+    tok->chunk_pos = 0;
+    tok->chunk_offset = tok->fed;
+    tok->carry_from_chunk = 0;
+    tok->fed += len;
+    return CI_OK;
+}
+
+CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok)
+{
+    if (!tok)
+        return CI_ERR_INVALID;
+    if (tok->finished)
+        return CI_ERR_STATE;
+    tok->finished = true;
+    return CI_OK;
+}
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* Negation forms, checked on the normalized (case-folded) text. */
+static int is_negation(const char *s, size_t n)
+{
+    static const char *const words[] = {
+        "not", "no", "never", "cannot", "nothing", "nobody", "none", "nowhere", "neither",
+        "nor", "aint", "arent", "cant", "couldnt", "darent", "didnt", "doesnt", "dont",
+        "hadnt", "hasnt", "havent", "isnt", "mightnt", "mustnt", "neednt", "oughtnt",
+        "shant", "shouldnt", "wasnt", "werent", "wont", "wouldnt",
+    };
+    if ((n > 3 && has_suffix(s, n, "n't")) || (n > 5 && has_suffix(s, n, "n\xE2\x80\x99t")))
+        return 1;
+    if (n > 8)
+        return 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Commit a scanned token: normalize it and fill the caller's struct.  On
+ * failure nothing is consumed, so the caller can retry. */
+static ci_status emit(ci_tokenizer *t, const uint8_t *base, const scan_out *o,
+                      uint64_t offset, int may_alias, ci_token *out)
+{
+    const uint8_t *src = base + o->skip;
+    int ascii = 1;
+    for (size_t i = 0; i < o->len; i++)
+        if (src[i] >= 0x80) {
+            ascii = 0;
+            break;
+        }
+    const char *norm;
+    size_t norm_len;
+    ci_status st = ci_norm_token(&t->nb, &t->a, src, o->len, ascii,
+                                 (o->flags & CI_TOKEN_REPLACED) != 0, may_alias, &norm, &norm_len);
+    if (st != CI_OK)
+        return st;
+    unsigned flags = o->flags;
+    if (!ascii)
+        flags |= CI_TOKEN_NONASCII;
+    if (o->kind == CI_TOKEN_WORD && is_negation(norm, norm_len))
+        flags |= CI_TOKEN_NEGATION;
+    if (o->kind != CI_TOKEN_WORD)
+        flags &= ~(unsigned)(CI_TOKEN_ALLCAPS | CI_TOKEN_ELONGATED | CI_TOKEN_CONTRACTION);
+
+    /* Scanner state for the next token. */
+    size_t s = o->len - 1;
+    while (s > 0 && (src[s] & 0xC0) == 0x80 && o->len - s < 4)
+        s--;
+    uint32_t last;
+    size_t ll;
+    if (ci_utf8_decode(src + s, o->len - s, &last, &ll) != CI_DEC_OK)
+        last = CI_REPLACEMENT_CHAR;
+    t->st.prev_cp = last;
+    t->st.prev_emo = o->kind == CI_TOKEN_EMOTICON || o->kind == CI_TOKEN_EMOJI;
+    t->st.cont_kind = (uint8_t)(o->cut ? o->kind : 0);
+    t->st.cont_cp = o->cont_cp;
+
+    /* Fields appended after version 1 will be written only when the
+     * caller's struct_size shows it has room for them. */
+    out->kind = o->kind;
+    out->flags = flags;
+    out->offset = offset + o->skip;
+    out->length = o->len;
+    out->norm = norm;
+    out->norm_len = norm_len;
+    return CI_OK;
+}
+
+CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
+{
+    if (!t || !out)
+        return CI_ERR_INVALID;
+    if (out->struct_size < TOKEN_V1_SIZE)
+        return CI_ERR_STRUCT_SIZE;
+    scan_out o;
+    for (;;) {
+        if (t->carry_len == 0) {
+            window w = {t->chunk + t->chunk_pos, t->chunk_len - t->chunk_pos, t->finished};
+            if (w.n == 0) {
+                t->chunk = NULL;
+                t->chunk_len = t->chunk_pos = 0;
+                return t->finished ? CI_DONE : CI_MORE;
+            }
+            scan(&w, &t->st, &o);
+            if (o.res == S_NEED && w.n - o.skip > CARRY_CAP) {
+                /* Cannot happen while every grammar decides within its
+                 * lookahead; deciding now beats overflowing the carry. */
+                w.final = true;
+                scan(&w, &t->st, &o);
+            }
+            if (o.res == S_TOKEN) {
+                ci_status st = emit(t, w.p, &o, t->chunk_offset + t->chunk_pos, 1, out);
+                if (st != CI_OK)
+                    return st;
+                t->chunk_pos += o.skip + o.len;
+                return CI_OK;
+            }
+            if (o.skip)
+                t->st.prev_cp = ' ';
+            t->chunk_pos += o.skip;
+            if (o.res == S_END) {
+                t->chunk = NULL;
+                t->chunk_len = t->chunk_pos = 0;
+                return CI_DONE;
+            }
+            /* Undecided tail: bounded by the scanner's lookahead, so it fits. */
+            size_t rest = t->chunk_len - t->chunk_pos;
+            memcpy(t->carry, t->chunk + t->chunk_pos, rest);
+            t->carry_len = rest;
+            t->carry_offset = t->chunk_offset + t->chunk_pos;
+            t->carry_from_chunk = 0;
+            t->chunk = NULL;
+            t->chunk_len = t->chunk_pos = 0;
+            return CI_MORE;
+        }
+
+        /* Carry mode: top the carry up from the chunk and scan it. */
+        size_t avail = t->chunk_len - t->chunk_pos;
+        size_t take = CARRY_CAP - t->carry_len;
+        if (take > avail)
+            take = avail;
+        memcpy(t->carry + t->carry_len, t->chunk + t->chunk_pos, take);
+        t->carry_len += take;
+        t->chunk_pos += take;
+        t->carry_from_chunk += take;
+        bool chunk_done = t->chunk_pos == t->chunk_len;
+        bool final = t->finished && chunk_done;
+        window w = {t->carry, t->carry_len, final};
+        scan(&w, &t->st, &o);
+        if (o.res == S_NEED && o.skip == 0 && t->carry_len == CARRY_CAP) {
+            /* Cannot happen while every grammar decides within its
+             * lookahead; deciding now beats looping forever. */
+            w.final = true;
+            scan(&w, &t->st, &o);
+        }
+        if (o.res == S_TOKEN) {
+            ci_status st = emit(t, t->carry, &o, t->carry_offset, 0, out);
+            if (st != CI_OK) {
+                /* Give the pulled bytes back so the state is as before. */
+                t->carry_len -= take;
+                t->chunk_pos -= take;
+                t->carry_from_chunk -= take;
+                return st;
+            }
+        }
+        size_t used = o.skip + (o.res == S_TOKEN ? o.len : 0);
+        if (o.res != S_TOKEN && o.skip)
+            t->st.prev_cp = ' ';
+        size_t rem = t->carry_len - used;
+        if (rem <= t->carry_from_chunk) {
+            /* What is left came from the current chunk: scan it in place. */
+            t->chunk_pos -= rem;
+            t->carry_len = 0;
+            t->carry_from_chunk = 0;
+        } else {
+            memmove(t->carry, t->carry + used, rem);
+            t->carry_len = rem;
+            t->carry_offset += used;
+        }
+        if (o.res == S_TOKEN)
+            return CI_OK;
+        if (o.res == S_END && final) {
+            t->carry_len = 0;
+            return CI_DONE;
+        }
+        if (t->carry_len && chunk_done) {
+            t->carry_from_chunk = 0;
+            t->chunk = NULL;
+            t->chunk_len = t->chunk_pos = 0;
+            return CI_MORE;
+        }
+    }
+}
+
+static const char *const kind_names[] = {
+    NULL, "word", "number", "punct", "symbol", "emoji", "emoticon", "url", "email",
+    "mention", "hashtag",
+};
+
+CI_API const char *ci_token_kind_name(int kind)
+{
+    if (kind <= 0 || kind >= (int)(sizeof kind_names / sizeof kind_names[0]))
+        return NULL;
+    return kind_names[kind];
+}
+
+CI_API const char *ci_token_flag_name(unsigned flag)
+{
+    switch (flag) {
+    case CI_TOKEN_ALLCAPS: return "allcaps";
+    case CI_TOKEN_ELONGATED: return "elongated";
+    case CI_TOKEN_CONTRACTION: return "contraction";
+    case CI_TOKEN_NEGATION: return "negation";
+    case CI_TOKEN_REPLACED: return "replaced";
+    case CI_TOKEN_SPLIT: return "split";
+    case CI_TOKEN_NONASCII: return "nonascii";
+    default: return NULL;
+    }
+}
