@@ -107,9 +107,11 @@ ci_status ci_norm_token(ci_norm_buf *nb, const ci_alloc *a, const uint8_t *src, 
 CI_API ci_status ci_normalize(const char *data, size_t len, const ci_allocator *alloc,
                               char **out, size_t *out_len)
 {
-    if (!out || (!data && len))
+    if (!out)
         return CI_ERR_INVALID;
     *out = NULL;
+    if (!data && len)
+        return CI_ERR_INVALID;
     ci_alloc a;
     ci_status st = ci_alloc_resolve(alloc, &a);
     if (st != CI_OK)

@@ -185,6 +185,12 @@ static int scan_word(const window *w, size_t start, scan_out *o)
             lower++;
         if (c == CC_UPPER || c == CC_LOWER || c == CC_LETTER) {
             letters++;
+            if (cp == CI_REPLACEMENT_CHAR) {
+                /* three bad bytes in a row are not an elongated word */
+                run = 0;
+                run_cp = 0;
+                goto next;
+            }
             uint32_t k = cp < 0x80 ? (uint32_t)ascii_lower(cp) : cp;
             if (k == run_cp) {
                 if (++run >= 3)
@@ -197,6 +203,7 @@ static int scan_word(const window *w, size_t start, scan_out *o)
             run = 0;
             run_cp = 0;
         }
+    next:
         if (c != CC_MARK && c != CC_VS)
             prev = c;
         else if (prev < 0)
@@ -410,8 +417,10 @@ static const char *const emoticons[] = {
     "=/",   "=P",   "<3",   "^^",   "(:",   "):",
 };
 
-static int emoticon_may_start(const scan_state *st)
+static int emoticon_may_start(const scan_state *st, size_t skipped)
 {
+    if (skipped)
+        return 1; /* separators were skipped in this very scan */
     uint32_t p = st->prev_cp;
     if (st->prev_emo || p == ' ' || p == '!' || p == '?' || p == '.' || p == ',')
         return 1;
@@ -437,19 +446,15 @@ static int scan_emoticon(const window *w, size_t pos, size_t *len)
                 need = 1;
             continue;
         }
-        /* ":D" must not be the start of ":Desk". */
-        uint8_t last = (uint8_t)em[k - 1];
-        int c = ci_cc_ascii[last];
-        if (c == CC_UPPER || c == CC_LOWER || c == CC_DIGIT) {
-            uint32_t cp;
-            size_t l;
-            unsigned bad = 0;
-            int r = get_cp(w, pos + k, &cp, &l, &bad);
-            if (r < 0)
-                return -1;
-            if (r > 0 && ci_cc_is_wordchar(ci_cc(cp)))
-                continue;
-        }
+        /* ":D" must not be the start of ":Desk", nor ":/" of "http://". */
+        uint32_t cp;
+        size_t l;
+        unsigned bad = 0;
+        int r = get_cp(w, pos + k, &cp, &l, &bad);
+        if (r < 0)
+            return -1;
+        if (r > 0 && (ci_cc_is_wordchar(ci_cc(cp)) || cp == '/' || cp == '\\'))
+            continue;
         if (need)
             return -1; /* a longer emoticon might still match */
         *len = k;
@@ -620,7 +625,7 @@ static void scan(const window *w, const scan_state *st, scan_out *o)
                 goto done;
             }
         }
-        if (strchr(":;=<>^-()", b) && emoticon_may_start(st)) {
+        if (strchr(":;=<>^-()", b) && emoticon_may_start(st, start)) {
             r = scan_emoticon(w, pos, &n);
             if (r < 0) {
                 o->res = S_NEED;
@@ -646,7 +651,9 @@ static void scan(const window *w, const scan_state *st, scan_out *o)
                 goto done;
             }
         }
-        if (b == '@' || b == '#') {
+        /* "a@b" and "C#" are not a mention and a hashtag. */
+        if ((b == '@' || b == '#') &&
+            (start > 0 || !ci_cc_is_wordchar(ci_cc(st->prev_cp)))) {
             uint32_t cp2;
             size_t l2;
             unsigned bad2 = 0;
@@ -914,12 +921,12 @@ CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
     scan_out o;
     for (;;) {
         if (t->carry_len == 0) {
-            window w = {t->chunk + t->chunk_pos, t->chunk_len - t->chunk_pos, t->finished};
-            if (w.n == 0) {
+            if (t->chunk_pos == t->chunk_len) {
                 t->chunk = NULL;
                 t->chunk_len = t->chunk_pos = 0;
                 return t->finished ? CI_DONE : CI_MORE;
             }
+            window w = {t->chunk + t->chunk_pos, t->chunk_len - t->chunk_pos, t->finished};
             scan(&w, &t->st, &o);
             if (o.res == S_NEED && w.n - o.skip > CARRY_CAP) {
                 /* Cannot happen while every grammar decides within its
@@ -958,7 +965,8 @@ CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
         size_t take = CARRY_CAP - t->carry_len;
         if (take > avail)
             take = avail;
-        memcpy(t->carry + t->carry_len, t->chunk + t->chunk_pos, take);
+        if (take)
+            memcpy(t->carry + t->carry_len, t->chunk + t->chunk_pos, take);
         t->carry_len += take;
         t->chunk_pos += take;
         t->carry_from_chunk += take;

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: MIT */
+/* Streaming tokenizer: kinds, flags, offsets, chunking invariance, the
+ * utf8proc differential, hostile input, state errors and allocation. */
+#include <stdio.h>
+#include <utf8proc.h>
+
+#include "testutil.h"
+
+#include "../src/common/utf8-priv.h"
+#include "../src/tokenizer/charclass.h"
+
+/* A token copied out of the tokenizer, so lists can be compared. */
+typedef struct tk {
+    int kind;
+    unsigned flags;
+    uint64_t offset;
+    size_t length;
+    char *norm;
+    size_t norm_len;
+} tk;
+
+typedef struct tklist {
+    tk *v;
+    size_t n, cap;
+} tklist;
+
+static void tl_free(tklist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].norm);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static void tl_push(tklist *l, const ci_token *t)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        assert_non_null(l->v);
+    }
+    tk *d = &l->v[l->n++];
+    d->kind = t->kind;
+    d->flags = t->flags;
+    d->offset = t->offset;
+    d->length = t->length;
+    d->norm_len = t->norm_len;
+    d->norm = malloc(t->norm_len + 1);
+    assert_non_null(d->norm);
+    memcpy(d->norm, t->norm, t->norm_len);
+    d->norm[t->norm_len] = '\0';
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Tokenize with chunk sizes from sizes[] (cycled), or the whole text in one
+ * feed when nsizes == 0.  A size of 0 means "random 1..max_random". */
+static void tokenize(ci_tokenizer *tok, const char *text, size_t len, const size_t *sizes,
+                     size_t nsizes, size_t max_random, tklist *out)
+{
+    ci_token t;
+    ci_token_init(&t);
+    assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
+    size_t pos = 0, k = 0;
+    while (pos < len) {
+        size_t n = len - pos;
+        if (nsizes) {
+            size_t want = sizes[k++ % nsizes];
+            if (want == 0)
+                want = 1 + (size_t)(rnd() % max_random);
+            if (want < n)
+                n = want;
+        }
+        assert_int_equal(ci_tokenizer_feed(tok, text + pos, n), CI_OK);
+        pos += n;
+        ci_status st;
+        while ((st = ci_tokenizer_next(tok, &t)) == CI_OK)
+            tl_push(out, &t);
+        assert_int_equal(st, CI_MORE);
+    }
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    ci_status st;
+    while ((st = ci_tokenizer_next(tok, &t)) == CI_OK)
+        tl_push(out, &t);
+    assert_int_equal(st, CI_DONE);
+    /* finished streams stay finished */
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_DONE);
+}
+
+/* Keep a failing input where a person can replay it. */
+static void dump_input(const char *text, size_t len)
+{
+    FILE *f = fopen("tokenizer_failing_input.bin", "wb");
+    if (f) {
+        fwrite(text, 1, len, f);
+        fclose(f);
+    }
+}
+
+static int same_tokens(const tklist *a, const tklist *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const tk *x = &a->v[i], *y = &b->v[i];
+        if (x->kind != y->kind || x->flags != y->flags || x->offset != y->offset ||
+            x->length != y->length || x->norm_len != y->norm_len ||
+            memcmp(x->norm, y->norm, x->norm_len) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static void assert_same_tokens(const tklist *a, const tklist *b, const char *text)
+{
+    if (a->n != b->n)
+        fail_msg("token count %zu != %zu for input [%s]", a->n, b->n, text);
+    for (size_t i = 0; i < a->n; i++) {
+        const tk *x = &a->v[i], *y = &b->v[i];
+        if (x->kind != y->kind || x->flags != y->flags || x->offset != y->offset ||
+            x->length != y->length || x->norm_len != y->norm_len ||
+            memcmp(x->norm, y->norm, x->norm_len) != 0)
+            fail_msg("token %zu differs: [%s] kind %d/%d flags %x/%x off %llu/%llu len %zu/%zu "
+                     "for input [%s]", i, x->norm, x->kind, y->kind, x->flags, y->flags,
+                     (unsigned long long)x->offset, (unsigned long long)y->offset, x->length,
+                     y->length, text);
+    }
+}
+
+static void assert_same_tokens_n(const tklist *a, const tklist *b, const char *text, size_t len)
+{
+    if (!same_tokens(a, b))
+        dump_input(text, len);
+    assert_same_tokens(a, b, text);
+}
+
+/* Every byte is either inside exactly one token or is part of a separator
+ * code point; tokens are ordered and never overlap.  This is what "never
+ * loses position" means. */
+static void assert_coverage(const tklist *l, const char *text, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)text;
+    size_t pos = 0;
+    for (size_t i = 0; i <= l->n; i++) {
+        size_t next = i < l->n ? (size_t)l->v[i].offset : len;
+        assert_true(next >= pos);
+        while (pos < next) {
+            uint32_t cp;
+            size_t n;
+            int r = ci_utf8_decode(p + pos, next - pos, &cp, &n);
+            assert_int_equal(r, CI_DEC_OK); /* invalid bytes are never skipped */
+            int c = ci_cc(cp);
+            if (!(c == CC_WS || c == CC_ZWJ || c == CC_ZWNJ || c == CC_TAG))
+                fail_msg("byte %zu (U+%04X) skipped but is not a separator in [%s]", pos,
+                         (unsigned)cp, text);
+            pos += n;
+        }
+        if (i < l->n) {
+            assert_true(l->v[i].length > 0);
+            assert_true(l->v[i].length <= CI_TOKEN_MAX_BYTES);
+            pos += l->v[i].length;
+            assert_true(pos <= len);
+        }
+    }
+}
+
+/* The utf8proc differential: norm is byte-identical to utf8proc_map of the
+ * token's source bytes (after replacing invalid sequences). */
+static void assert_utf8proc_norm(const tklist *l, const char *text)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const tk *t = &l->v[i];
+        const uint8_t *src = (const uint8_t *)text + t->offset;
+        uint8_t fixed[CI_TOKEN_MAX_BYTES * 3 + 4];
+        size_t flen = 0;
+        for (size_t k = 0; k < t->length;) {
+            uint32_t cp;
+            size_t n;
+            if (ci_utf8_decode(src + k, t->length - k, &cp, &n) == CI_DEC_OK) {
+                memcpy(fixed + flen, src + k, n);
+                flen += n;
+            } else {
+                flen += ci_utf8_encode(0xFFFD, fixed + flen);
+            }
+            k += n;
+        }
+        int had_bad = flen != t->length || memcmp(fixed, src, flen) != 0;
+        assert_int_equal(had_bad, (t->flags & CI_TOKEN_REPLACED) != 0);
+        utf8proc_uint8_t *ref = NULL;
+        utf8proc_ssize_t rn = utf8proc_map(fixed, (utf8proc_ssize_t)flen, &ref,
+                                           UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                               UTF8PROC_CASEFOLD);
+        assert_true(rn >= 0);
+        if ((size_t)rn != t->norm_len || memcmp(ref, t->norm, (size_t)rn) != 0)
+            fail_msg("norm [%s] != utf8proc [%s]", t->norm, (char *)ref);
+        free(ref);
+    }
+}
+
+static ci_tokenizer *new_tok(void)
+{
+    ci_tokenizer *tok = NULL;
+    assert_int_equal(ci_tokenizer_new(NULL, &tok), CI_OK);
+    assert_non_null(tok);
+    return tok;
+}
+
+/* ------------------------------------------------------------------------ */
+
+typedef struct expect_tok {
+    int kind;
+    const char *norm;
+    unsigned offset, length;
+    unsigned flags;
+} expect_tok;
+
+static void check_tokens(const char *text, size_t len, const expect_tok *exp, size_t n)
+{
+    ci_tokenizer *tok = new_tok();
+    tklist l = {0};
+    tokenize(tok, text, len, NULL, 0, 0, &l);
+    if (l.n != n) {
+        for (size_t i = 0; i < l.n; i++)
+            print_message("  got %s [%s] %llu+%zu flags %x\n", ci_token_kind_name(l.v[i].kind),
+                          l.v[i].norm, (unsigned long long)l.v[i].offset, l.v[i].length,
+                          l.v[i].flags);
+        fail_msg("%zu tokens, expected %zu, for [%s]", l.n, n, text);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (l.v[i].kind != exp[i].kind || strcmp(l.v[i].norm, exp[i].norm) != 0 ||
+            l.v[i].offset != exp[i].offset || l.v[i].length != exp[i].length ||
+            l.v[i].flags != exp[i].flags)
+            fail_msg("token %zu of [%s]: got %s [%s] %llu+%zu flags %x; want %s [%s] %u+%u flags %x",
+                     i, text, ci_token_kind_name(l.v[i].kind), l.v[i].norm,
+                     (unsigned long long)l.v[i].offset, l.v[i].length, l.v[i].flags,
+                     ci_token_kind_name(exp[i].kind), exp[i].norm, exp[i].offset, exp[i].length,
+                     exp[i].flags);
+    }
+    assert_coverage(&l, text, len);
+    assert_utf8proc_norm(&l, text);
+    tl_free(&l);
+    ci_tokenizer_free(tok);
+}
+
+#define CHECK(text, ...)                                                    \
+    do {                                                                    \
+        static const expect_tok e_[] = {__VA_ARGS__};                       \
+        check_tokens(text, sizeof(text) - 1, e_, sizeof e_ / sizeof e_[0]); \
+    } while (0)
+
+enum {
+    W = CI_TOKEN_WORD, N = CI_TOKEN_NUMBER, P = CI_TOKEN_PUNCT, Y = CI_TOKEN_SYMBOL,
+    E = CI_TOKEN_EMOJI, O = CI_TOKEN_EMOTICON, U = CI_TOKEN_URL, M = CI_TOKEN_EMAIL,
+    AT = CI_TOKEN_MENTION, H = CI_TOKEN_HASHTAG,
+    CAPS = CI_TOKEN_ALLCAPS, ELONG = CI_TOKEN_ELONGATED, CONTR = CI_TOKEN_CONTRACTION,
+    NEG = CI_TOKEN_NEGATION, REPL = CI_TOKEN_REPLACED, SPLIT = CI_TOKEN_SPLIT,
+    NA = CI_TOKEN_NONASCII,
+};
+
+static void test_words_and_flags(void **state)
+{
+    (void)state;
+    CHECK("Hello WORLD sooo GOOOD",
+          {W, "hello", 0, 5, 0}, {W, "world", 6, 5, CAPS}, {W, "sooo", 12, 4, ELONG},
+          {W, "goood", 17, 5, CAPS | ELONG});
+    CHECK("I don't can't won’t it's not never cannot dont nope",
+          {W, "i", 0, 1, CAPS}, {W, "don't", 2, 5, CONTR | NEG}, {W, "can't", 8, 5, CONTR | NEG},
+          {W, "won\xE2\x80\x99t", 14, 7, CONTR | NEG | NA}, {W, "it's", 22, 4, CONTR},
+          {W, "not", 27, 3, NEG}, {W, "never", 31, 5, NEG}, {W, "cannot", 37, 6, NEG},
+          {W, "dont", 44, 4, NEG}, {W, "nope", 49, 4, 0});
+    CHECK("e-mail log-in covid-19 user_id 10am mp3",
+          {W, "e-mail", 0, 6, 0}, {W, "log-in", 7, 6, 0}, {W, "covid-19", 14, 8, 0},
+          {W, "user_id", 23, 7, 0}, {W, "10am", 31, 4, 0}, {W, "mp3", 36, 3, 0});
+    /* joiners only join: trailing apostrophes and hyphens are punctuation */
+    CHECK("dogs' -well- 'cause",
+          {W, "dogs", 0, 4, 0}, {P, "'", 4, 1, 0}, {P, "-", 6, 1, 0}, {W, "well", 7, 4, 0},
+          {P, "-", 11, 1, 0}, {P, "'", 13, 1, 0}, {W, "cause", 14, 5, 0});
+    /* "aaa" counts as elongated only for letters */
+    CHECK("1000 zzz", {N, "1000", 0, 4, 0}, {W, "zzz", 5, 3, ELONG});
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    CHECK("3.14 1,000 10:30 2024-01-05 1/2 $49.99 5.",
+          {N, "3.14", 0, 4, 0}, {N, "1,000", 5, 5, 0}, {N, "10:30", 11, 5, 0},
+          {N, "2024-01-05", 17, 10, 0}, {N, "1/2", 28, 3, 0}, {Y, "$", 32, 1, 0},
+          {N, "49.99", 33, 5, 0}, {N, "5", 39, 1, 0}, {P, ".", 40, 1, 0});
+    CHECK("order #12345", {W, "order", 0, 5, 0}, {P, "#", 6, 1, 0}, {N, "12345", 7, 5, 0});
+}
+
+static void test_punct_and_symbols(void **state)
+{
+    (void)state;
+    CHECK("Why?!?? Wait... +100%",
+          {W, "why", 0, 3, 0}, {P, "?", 3, 1, 0}, {P, "!", 4, 1, 0}, {P, "??", 5, 2, 0},
+          {W, "wait", 8, 4, 0}, {P, "...", 12, 3, 0}, {Y, "+", 16, 1, 0}, {N, "100", 17, 3, 0},
+          {P, "%", 20, 1, 0});
+    CHECK("5€ «quoted»", {N, "5", 0, 1, 0}, {Y, "€", 1, 3, NA}, {P, "«", 5, 2, NA},
+          {W, "quoted", 7, 6, 0}, {P, "»", 13, 2, NA});
+}
+
+static void test_emoticons(void **state)
+{
+    (void)state;
+    CHECK("great :-) bad :( ok;) <3 </3 :D :P -_- ^_^",
+          {W, "great", 0, 5, 0}, {O, ":-)", 6, 3, 0}, {W, "bad", 10, 3, 0}, {O, ":(", 14, 2, 0},
+          {W, "ok", 17, 2, 0}, {O, ";)", 19, 2, 0}, {O, "<3", 22, 2, 0}, {O, "</3", 25, 3, 0},
+          {O, ":d", 29, 2, 0}, {O, ":p", 32, 2, 0}, {O, "-_-", 35, 3, 0}, {O, "^_^", 39, 3, 0});
+    /* no emoticon inside words, times, ratios, or after brackets */
+    CHECK("note:Desk x<30 f():",
+          {W, "note", 0, 4, 0}, {P, ":", 4, 1, 0}, {W, "desk", 5, 4, 0}, {W, "x", 10, 1, 0},
+          {Y, "<", 11, 1, 0}, {N, "30", 12, 2, 0}, {W, "f", 15, 1, 0}, {P, "(", 16, 1, 0},
+          {P, ")", 17, 1, 0}, {P, ":", 18, 1, 0});
+    CHECK("thanks:) :):( C:\\x", {W, "thanks", 0, 6, 0}, {O, ":)", 6, 2, 0}, {O, ":)", 9, 2, 0},
+          {O, ":(", 11, 2, 0}, {W, "c", 14, 1, CAPS}, {P, ":", 15, 1, 0}, {P, "\\", 16, 1, 0},
+          {W, "x", 17, 1, 0});
+    /* an emoticon after a separator is one even when a symbol came before */
+    CHECK("<\n:|", {Y, "<", 0, 1, 0}, {O, ":|", 2, 2, 0});
+}
+
+static void test_urls_emails_mentions_hashtags(void **state)
+{
+    (void)state;
+    CHECK("see https://Example.com/a(b)?x=1. or (www.test.org/path) http:// www.",
+          {W, "see", 0, 3, 0}, {U, "https://example.com/a(b)?x=1", 4, 28, 0}, {P, ".", 32, 1, 0},
+          {W, "or", 34, 2, 0}, {P, "(", 37, 1, 0}, {U, "www.test.org/path", 38, 17, 0},
+          {P, ")", 55, 1, 0}, {W, "http", 57, 4, 0}, {P, ":", 61, 1, 0}, {P, "//", 62, 2, 0},
+          {W, "www", 65, 3, ELONG}, {P, ".", 68, 1, 0});
+    CHECK("mail John.Doe+x@Example.co.uk. or a@b or x@y.c",
+          {W, "mail", 0, 4, 0}, {M, "john.doe+x@example.co.uk", 5, 24, 0}, {P, ".", 29, 1, 0},
+          {W, "or", 31, 2, 0}, {W, "a", 34, 1, 0}, {P, "@", 35, 1, 0}, {W, "b", 36, 1, 0},
+          {W, "or", 38, 2, 0}, {W, "x", 41, 1, 0}, {P, "@", 42, 1, 0}, {W, "y", 43, 1, 0},
+          {P, ".", 44, 1, 0}, {W, "c", 45, 1, 0});
+    CHECK("@Support_Team hi #Fail #1 #_x @ #",
+          {AT, "@support_team", 0, 13, 0}, {W, "hi", 14, 2, 0}, {H, "#fail", 17, 5, 0},
+          {P, "#", 23, 1, 0}, {N, "1", 24, 1, 0}, {H, "#_x", 26, 3, 0}, {P, "@", 30, 1, 0},
+          {P, "#", 32, 1, 0});
+}
+
+static void test_emoji(void **state)
+{
+    (void)state;
+    CHECK("ok👍🏽👍 \xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7 🇫🇷🇩 1️⃣ #⃣ ❤️",
+          {W, "ok", 0, 2, 0}, {E, "👍🏽", 2, 8, NA}, {E, "👍", 10, 4, NA},
+          {E, "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", 15, 18, NA},
+          {E, "🇫🇷", 34, 8, NA}, {E, "🇩", 42, 4, NA}, {E, "1️⃣", 47, 7, NA},
+          {E, "#⃣", 55, 4, NA}, {E, "❤️", 60, 6, NA});
+}
+
+static void test_unicode_normalization(void **state)
+{
+    (void)state;
+    /* NFKC + case folding, compatibility forms, combining sequences */
+    CHECK("Café CAFE\xCC\x81 ＡＢＣ ﬁne Straße ǅ",
+          {W, "café", 0, 5, NA}, {W, "café", 6, 6, CAPS | NA}, {W, "abc", 13, 9, CAPS | NA},
+          {W, "fine", 23, 5, NA}, {W, "strasse", 29, 7, NA}, {W, "d\xC5\xBE", 37, 2, NA});
+    /* Han and Hiragana are one token per character; Katakana stays a word */
+    CHECK("日本語のテキスト", {W, "日", 0, 3, NA}, {W, "本", 3, 3, NA}, {W, "語", 6, 3, NA},
+          {W, "の", 9, 3, NA}, {W, "テキスト", 12, 12, NA});
+    /* non-breaking and ideographic spaces separate; zero-width space too */
+    CHECK("a\xC2\xA0" "b\xE3\x80\x80" "c\xE2\x80\x8B" "d",
+          {W, "a", 0, 1, 0}, {W, "b", 3, 1, 0}, {W, "c", 7, 1, 0}, {W, "d", 11, 1, 0});
+}
+
+static void test_invalid_utf8_and_nul(void **state)
+{
+    (void)state;
+    /* Latin-1 in a UTF-8 stream: one word, replaced, exact offsets */
+    CHECK("caf\xE9 ok \xFF\xFE x\xE2\x82y",
+          {W, "caf\xEF\xBF\xBD", 0, 4, REPL | NA}, {W, "ok", 5, 2, 0},
+          {W, "\xEF\xBF\xBD\xEF\xBF\xBD", 8, 2, REPL | NA},
+          {W, "x\xEF\xBF\xBDy", 11, 4, REPL | NA});
+    /* NUL and other controls separate tokens */
+    CHECK("ab\0cd\x01\x7F" "ef", {W, "ab", 0, 2, 0}, {W, "cd", 3, 2, 0}, {W, "ef", 7, 2, 0});
+    /* truncated sequence at the very end of the stream */
+    CHECK("end\xF0\x9F\x98", {W, "end\xEF\xBF\xBD", 0, 6, REPL | NA});
+    /* surrogates and overlongs */
+    CHECK("\xED\xA0\x80 \xC0\xAF",
+          {W, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 0, 3, REPL | NA},
+          {W, "\xEF\xBF\xBD\xEF\xBF\xBD", 4, 2, REPL | NA});
+}
+
+/* Long runs are cut at CI_TOKEN_MAX_BYTES on code-point boundaries, keep
+ * their kind, and account for every byte. */
+static void check_long(const char *unit, size_t reps, int kind, const char *prefix)
+{
+    size_t ul = strlen(unit), pl = strlen(prefix);
+    size_t len = pl + ul * reps;
+    char *s = malloc(len + 1);
+    assert_non_null(s);
+    memcpy(s, prefix, pl);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(s + pl + i * ul, unit, ul);
+    s[len] = '\0';
+    ci_tokenizer *tok = new_tok();
+    tklist l = {0};
+    tokenize(tok, s, len, NULL, 0, 0, &l);
+    assert_true(l.n >= len / CI_TOKEN_MAX_BYTES);
+    size_t total = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        assert_int_equal(l.v[i].kind, kind);
+        assert_true(l.v[i].flags & CI_TOKEN_SPLIT);
+        assert_true(l.v[i].length <= CI_TOKEN_MAX_BYTES);
+        total += l.v[i].length;
+    }
+    assert_int_equal(total, len);
+    assert_coverage(&l, s, len);
+    assert_utf8proc_norm(&l, s);
+    /* and the same under chunking */
+    tklist l2 = {0};
+    static const size_t sizes[] = {0};
+    tokenize(tok, s, len, sizes, 1, 3000, &l2);
+    assert_same_tokens(&l, &l2, "long token");
+    tl_free(&l);
+    tl_free(&l2);
+    ci_tokenizer_free(tok);
+    free(s);
+}
+
+static void test_long_tokens(void **state)
+{
+    (void)state;
+    check_long("a", 5000, CI_TOKEN_WORD, "");
+    check_long("é", 3001, CI_TOKEN_WORD, "");        /* 2-byte: cut never splits one */
+    check_long("ab/", 2000, CI_TOKEN_URL, "https://x.io/");
+    check_long("!", 1000000, CI_TOKEN_PUNCT, "");    /* 10^6 repeated punctuation marks */
+    check_long("9", 3000, CI_TOKEN_NUMBER, "");
+    check_long("x", 2000, CI_TOKEN_HASHTAG, "#");
+}
+
+static void test_long_cjk_and_emoji_chain(void **state)
+{
+    (void)state;
+    /* A ZWJ chain longer than the limit is cut into emoji tokens. */
+    size_t reps = 300;
+    const char *unit = "\xF0\x9F\x91\xA8\xE2\x80\x8D"; /* man + ZWJ */
+    size_t len = strlen(unit) * reps + 4;
+    char *s = malloc(len + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(s + i * 7, unit, 7);
+    memcpy(s + reps * 7, "\xF0\x9F\x91\xA9", 4);
+    s[len] = '\0';
+    ci_tokenizer *tok = new_tok();
+    tklist l = {0}, l2 = {0};
+    tokenize(tok, s, len, NULL, 0, 0, &l);
+    assert_true(l.n >= 2);
+    for (size_t i = 0; i < l.n; i++) {
+        assert_int_equal(l.v[i].kind, CI_TOKEN_EMOJI);
+        assert_true(l.v[i].length <= CI_TOKEN_MAX_BYTES);
+    }
+    assert_true(l.v[0].flags & CI_TOKEN_SPLIT);
+    assert_coverage(&l, s, len);
+    static const size_t sizes[] = {1, 2, 3, 5, 7, 11};
+    tokenize(tok, s, len, sizes, 6, 0, &l2);
+    assert_same_tokens(&l, &l2, "emoji chain");
+    tl_free(&l);
+    tl_free(&l2);
+    ci_tokenizer_free(tok);
+    free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Differential tests                                                      */
+/* ------------------------------------------------------------------------ */
+
+static const char *const pieces[] = {
+    "hello", "WORLD", "Sooo", " ", "  ", "\t", "\n", "\r\n", "don't", "can’t", "it's",
+    ":-)", ":(", ";P", "<3", ":D", "^_^", "http://ex.com/a?b=1", "https://x.io/p(1)", "www.test.org",
+    "a.b+c@mail.example.com", "@user", "#tag", "#12", "3.14", "1,000", "10:30", "2024-01-05",
+    "é", "e\xCC\x81", "É", "日本", "の", "テスト", "👍", "👍🏽", "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9",
+    "🇫🇷", "1️⃣", "❤️", "\xFF", "\xE2\x82", "\xC3", "\xED\xA0\x80", "\0", "!!!", "...", "?", "!",
+    "ﬁ", "Ａ", "ß", "ǅ", "\xC2\xA0", "\xE2\x80\x8B", "\xE2\x80\x8D", "-", "'", "_", "$", "€",
+    "(", ")", ":", ".", ",", "/", "x", "9", "Ω", "ﷺ", "\xF3\xA0\x81\xA7", "\xEF\xB8\x8F",
+    "\xE2\x83\xA3", "ا", "م", "\xD9\x8E", "\xE0\xA4\x95\xE0\xA5\x8D\xE0\xA4\xB7", "@", "#",
+};
+#define NPIECES (sizeof pieces / sizeof pieces[0])
+
+static size_t piece_len(size_t i)
+{
+    /* "\0" is one byte long, not zero */
+    return pieces[i][0] == '\0' ? 1 : strlen(pieces[i]);
+}
+
+static size_t random_text(char *buf, size_t cap)
+{
+    size_t n = 1 + (size_t)(rnd() % 40), len = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(rnd() % NPIECES), pl = piece_len(k);
+        if (len + pl >= cap)
+            break;
+        memcpy(buf + len, pieces[k], pl);
+        len += pl;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+static void check_chunking(ci_tokenizer *tok, const char *text, size_t len)
+{
+    tklist whole = {0};
+    tokenize(tok, text, len, NULL, 0, 0, &whole);
+    assert_coverage(&whole, text, len);
+    assert_utf8proc_norm(&whole, text);
+    static const size_t one[] = {1}, rand_small[] = {0}, odd[] = {3, 1, 4, 1, 5, 9, 2, 6};
+    const struct { const size_t *s; size_t n, max; } plans[] = {
+        {one, 1, 0}, {rand_small, 1, 7}, {rand_small, 1, 64}, {odd, 8, 0},
+    };
+    for (size_t p = 0; p < sizeof plans / sizeof plans[0]; p++) {
+        tklist other = {0};
+        tokenize(tok, text, len, plans[p].s, plans[p].n, plans[p].max, &other);
+        assert_same_tokens_n(&whole, &other, text, len);
+        tl_free(&other);
+    }
+    tl_free(&whole);
+}
+
+static void test_differential_random_chunking(void **state)
+{
+    (void)state;
+    ci_tokenizer *tok = new_tok();
+    char buf[2048];
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = random_text(buf, sizeof buf);
+        check_chunking(tok, buf, len);
+    }
+    ci_tokenizer_free(tok);
+}
+
+static void test_differential_random_bytes(void **state)
+{
+    (void)state;
+    /* Arbitrary bytes: the tokenizer must hold the same invariants. */
+    ci_tokenizer *tok = new_tok();
+    char buf[600];
+    for (int iter = 0; iter < 1500; iter++) {
+        size_t len = (size_t)(rnd() % sizeof buf);
+        for (size_t i = 0; i < len; i++) {
+            uint64_t r = rnd();
+            /* bias toward ASCII letters, separators and UTF-8 lead bytes */
+            buf[i] = (char)((r & 3) == 0 ? "aZ :)@#.-'\n\xE2\xF0\x80\xC3"[(r >> 8) % 16]
+                                         : (uint8_t)(r >> 16));
+        }
+        check_chunking(tok, buf, len);
+    }
+    ci_tokenizer_free(tok);
+}
+
+static void test_differential_corpus_file(void **state)
+{
+    (void)state;
+    /* Real-world style lines kept in tests/data. */
+    FILE *f = fopen(TEST_DATA_DIR "/tokenizer_corpus.txt", "rb");
+    assert_non_null(f);
+    char *data = malloc(1 << 20);
+    size_t len = fread(data, 1, (1 << 20) - 1, f);
+    fclose(f);
+    assert_true(len > 100);
+    ci_tokenizer *tok = new_tok();
+    check_chunking(tok, data, len);
+    /* and each line on its own */
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || data[i] == '\n') {
+            check_chunking(tok, data + start, i - start);
+            start = i + 1;
+        }
+    ci_tokenizer_free(tok);
+    free(data);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  API contract                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void test_bad_arguments_and_states(void **state)
+{
+    (void)state;
+    assert_int_equal(ci_tokenizer_new(NULL, NULL), CI_ERR_INVALID);
+    ci_allocator bad;
+    ci_allocator_init(&bad);
+    bad.malloc_fn = NULL;
+    ci_tokenizer *tok = (ci_tokenizer *)1;
+    assert_int_equal(ci_tokenizer_new(&bad, &tok), CI_ERR_INVALID);
+    assert_null(tok);
+    bad.struct_size = 3;
+    assert_int_equal(ci_tokenizer_new(&bad, &tok), CI_ERR_INVALID);
+    ci_tokenizer_free(NULL);
+
+    tok = new_tok();
+    ci_token t;
+    ci_token_init(&t);
+    assert_int_equal(ci_tokenizer_feed(NULL, "x", 1), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_feed(tok, NULL, 1), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_feed(tok, NULL, 0), CI_OK);
+    assert_int_equal(ci_tokenizer_next(NULL, &t), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_next(tok, NULL), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_finish(NULL), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_reset(NULL), CI_ERR_INVALID);
+
+    /* nothing fed yet: more input needed */
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_MORE);
+    /* a chunk must be drained before the next feed */
+    assert_int_equal(ci_tokenizer_feed(tok, "one two", 7), CI_OK);
+    assert_int_equal(ci_tokenizer_feed(tok, "three", 5), CI_ERR_STATE);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_OK);
+    assert_int_equal(t.length, 3);
+    /* a token struct that was never initialised */
+    ci_token raw;
+    memset(&raw, 0, sizeof raw);
+    assert_int_equal(ci_tokenizer_next(tok, &raw), CI_ERR_STRUCT_SIZE);
+    /* the error consumed nothing */
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_MORE); /* "two" may continue */
+    assert_int_equal(ci_tokenizer_feed(tok, "s", 1), CI_OK);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_ERR_STATE);
+    assert_int_equal(ci_tokenizer_feed(tok, "x", 1), CI_ERR_STATE);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_OK);
+    assert_int_equal(t.offset, 4);
+    assert_int_equal(t.length, 4);
+    assert_memory_equal(t.norm, "twos", 4);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_DONE);
+    /* reset starts a new stream at offset 0 */
+    assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_feed(tok, "  Z", 3), CI_OK);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_OK);
+    assert_int_equal(t.offset, 2);
+    assert_memory_equal(t.norm, "z", 1);
+    ci_tokenizer_free(tok);
+}
+
+static void test_empty_and_whitespace_streams(void **state)
+{
+    (void)state;
+    ci_tokenizer *tok = new_tok();
+    ci_token t;
+    ci_token_init(&t);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_DONE);
+    ci_tokenizer_reset(tok);
+    assert_int_equal(ci_tokenizer_feed(tok, " \t\n\r\0 ", 6), CI_OK);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_MORE);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_next(tok, &t), CI_DONE);
+    ci_tokenizer_free(tok);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    for (int k = CI_TOKEN_WORD; k <= CI_TOKEN_HASHTAG; k++)
+        assert_non_null(ci_token_kind_name(k));
+    assert_string_equal(ci_token_kind_name(CI_TOKEN_EMOTICON), "emoticon");
+    assert_null(ci_token_kind_name(0));
+    assert_null(ci_token_kind_name(CI_TOKEN_HASHTAG + 1));
+    for (unsigned b = 1; b <= CI_TOKEN_NONASCII; b <<= 1)
+        assert_non_null(ci_token_flag_name(b));
+    assert_string_equal(ci_token_flag_name(CI_TOKEN_NEGATION), "negation");
+    assert_null(ci_token_flag_name(CI_TOKEN_ALLCAPS | CI_TOKEN_ELONGATED));
+    assert_null(ci_token_flag_name(0));
+    assert_null(ci_token_flag_name(1u << 30));
+}
+
+/* Fail each allocation in turn: creation fails cleanly, and a failure while
+ * tokenizing loses nothing (the same token comes back on retry). */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    const char *text = "Ünïcödé ＴＥＸＴ with ﷺ and 日本 and ascii WORDS";
+    size_t len = strlen(text);
+    tklist ref = {0};
+    ci_tokenizer *rt = new_tok();
+    tokenize(rt, text, len, NULL, 0, 0, &ref);
+    ci_tokenizer_free(rt);
+
+    for (long n = 1; n < 40; n++) {
+        test_alloc ta = {.fail_at = n};
+        ci_allocator a = ta_allocator(&ta);
+        ci_tokenizer *tok = NULL;
+        ci_status st = ci_tokenizer_new(&a, &tok);
+        if (st != CI_OK) {
+            assert_int_equal(st, CI_ERR_NOMEM);
+            assert_null(tok);
+            assert_int_equal(ta.live, 0);
+            continue;
+        }
+        ci_token t;
+        ci_token_init(&t);
+        assert_int_equal(ci_tokenizer_feed(tok, text, len), CI_OK);
+        assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+        size_t i = 0;
+        int nomem = 0;
+        for (;;) {
+            st = ci_tokenizer_next(tok, &t);
+            if (st == CI_ERR_NOMEM) {
+                nomem++;
+                assert_true(nomem < 3);
+                continue; /* the failing allocation is past: retry */
+            }
+            if (st == CI_DONE)
+                break;
+            assert_int_equal(st, CI_OK);
+            assert_true(i < ref.n);
+            assert_int_equal(t.offset, ref.v[i].offset);
+            assert_int_equal(t.norm_len, ref.v[i].norm_len);
+            assert_memory_equal(t.norm, ref.v[i].norm, t.norm_len);
+            i++;
+        }
+        assert_int_equal(i, ref.n);
+        ci_tokenizer_free(tok);
+        assert_int_equal(ta.live, 0);
+        if (!ta.failed)
+            break;
+    }
+    tl_free(&ref);
+}
+
+static void test_no_allocation_in_steady_state(void **state)
+{
+    (void)state;
+    test_alloc ta = {0};
+    ci_allocator a = ta_allocator(&ta);
+    ci_tokenizer *tok = NULL;
+    assert_int_equal(ci_tokenizer_new(&a, &tok), CI_OK);
+    char buf[2048];
+    size_t lens[50];
+    char *texts[50];
+    for (int i = 0; i < 50; i++) {
+        lens[i] = random_text(buf, sizeof buf);
+        texts[i] = malloc(lens[i] + 1);
+        memcpy(texts[i], buf, lens[i] + 1);
+    }
+    ci_token t;
+    ci_token_init(&t);
+    for (int pass = 0; pass < 2; pass++) {
+        long before = ta.allocs;
+        size_t ntok = 0;
+        for (int i = 0; i < 50; i++) {
+            ci_tokenizer_reset(tok);
+            ci_tokenizer_feed(tok, texts[i], lens[i]);
+            ci_tokenizer_finish(tok);
+            while (ci_tokenizer_next(tok, &t) == CI_OK)
+                ntok++;
+        }
+        assert_true(ntok > 100);
+        if (pass == 1)
+            assert_int_equal(ta.allocs, before); /* warm: zero allocations */
+    }
+    for (int i = 0; i < 50; i++)
+        free(texts[i]);
+    ci_tokenizer_free(tok);
+    assert_int_equal(ta.live, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_words_and_flags),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_punct_and_symbols),
+        cmocka_unit_test(test_emoticons),
+        cmocka_unit_test(test_urls_emails_mentions_hashtags),
+        cmocka_unit_test(test_emoji),
+        cmocka_unit_test(test_unicode_normalization),
+        cmocka_unit_test(test_invalid_utf8_and_nul),
+        cmocka_unit_test(test_long_tokens),
+        cmocka_unit_test(test_long_cjk_and_emoji_chain),
+        cmocka_unit_test(test_differential_random_chunking),
+        cmocka_unit_test(test_differential_random_bytes),
+        cmocka_unit_test(test_differential_corpus_file),
+        cmocka_unit_test(test_bad_arguments_and_states),
+        cmocka_unit_test(test_empty_and_whitespace_streams),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_no_allocation_in_steady_state),
+    };
+    return cmocka_run_group_tests_name("tokenizer", tests, NULL, NULL);
+}
