@@ -286,6 +286,37 @@ static void test_words_and_flags(void **state)
     CHECK("1000 zzz", {N, "1000", 0, 4, 0}, {W, "zzz", 5, 3, ELONG});
 }
 
+static void test_negation_forms(void **state)
+{
+    (void)state;
+    static const char *const neg[] = {
+        "not", "no", "never", "cannot", "nothing", "nobody", "none", "nowhere", "neither",
+        "nor", "aint", "arent", "cant", "couldnt", "darent", "didnt", "doesnt", "dont",
+        "hadnt", "hasnt", "havent", "isnt", "mightnt", "mustnt", "neednt", "oughtnt", "shant",
+        "shouldnt", "wasnt", "werent", "wont", "wouldnt", "NOT", "Never", "isn't", "WON'T",
+        "shouldn\xE2\x80\x99t",
+    };
+    static const char *const not_neg[] = {
+        "nope", "knot", "noo", "nots", "nobodies", "n't", "note", "snot", "on", "o", "n",
+        "isnt't", "aint_", "cant-do", "don", "it's", "shouldntt",
+    };
+    ci_tokenizer *tok = new_tok();
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *list = pass ? not_neg : neg;
+        size_t n = pass ? sizeof not_neg / sizeof *not_neg : sizeof neg / sizeof *neg;
+        for (size_t i = 0; i < n; i++) {
+            tklist l = {0};
+            tokenize(tok, list[i], strlen(list[i]), NULL, 0, 0, &l);
+            assert_true(l.n >= 1);
+            int is_neg = l.n == 1 && (l.v[0].flags & CI_TOKEN_NEGATION);
+            if (is_neg != !pass)
+                fail_msg("[%s]: negation flag %d", list[i], is_neg);
+            tl_free(&l);
+        }
+    }
+    ci_tokenizer_free(tok);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -764,6 +795,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words_and_flags),
+        cmocka_unit_test(test_negation_forms),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_punct_and_symbols),
         cmocka_unit_test(test_emoticons),

@@ -46,6 +46,8 @@ typedef struct scan_out {
     unsigned flags;
     uint32_t cont_cp;
     int cut;             /* token was cut at MAX */
+    int ascii;           /* 1: the token is known to be pure ASCII (fast path) */
+    int upper;           /* with ascii: it has an A-Z byte */
 } scan_out;
 
 struct ci_tokenizer {
@@ -417,6 +419,16 @@ static const char *const emoticons[] = {
     "=/",   "=P",   "<3",   "^^",   "(:",   "):",
 };
 
+static inline int is_emoticon_start(uint8_t b)
+{
+    switch (b) {
+    case ':': case ';': case '=': case '<': case '>': case '^': case '-': case '(': case ')':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int emoticon_may_start(const scan_state *st, size_t skipped)
 {
     if (skipped)
@@ -540,6 +552,90 @@ static int scan_keycap(const window *w, size_t pos, size_t *len)
     return r;
 }
 
+/* ASCII bytes for the word fast path: 1 alphanumeric or '_', 2 letter,
+ * 4 upper case.  '_' continues a word but never starts one. */
+enum { AW_ALNUM = 1, AW_ALPHA = 2, AW_UPPER = 4 };
+static const uint8_t ascii_word_class[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0, 1,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+};
+
+/* After a word, these bytes change nothing when whitespace (or the end of
+ * the stream) follows them: every grammar that could use them (joiners,
+ * numbers, emails, URL schemes) needs a word character next. */
+static inline int ends_word_before_space(uint8_t b)
+{
+    switch (b) {
+    case '.': case ',': case ':': case '/': case '-': case '\'': case '+': case '%': case '@':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The common case, decided in one pass over the bytes: an ASCII word or
+ * number ended by a byte that cannot extend or reinterpret it.  Anything else
+ * returns 0 and the general grammar decides, so both paths agree by
+ * construction. */
+static int scan_ascii_word(const window *w, const scan_state *st, size_t start, scan_out *o)
+{
+    if (st->cont_kind)
+        return 0;
+    const uint8_t *p = w->p;
+    size_t n = w->n, i = start;
+    size_t limit = start + CI_TOKEN_MAX_BYTES;
+    if (limit > n)
+        limit = n;
+    if (p[i] >= 0x80 || (!(ascii_word_class[p[i]] & AW_ALPHA) && (unsigned)(p[i] - '0') >= 10))
+        return 0;
+    unsigned acc = 0, lower = 0, elong = 0;
+    uint8_t l1 = 0, l2 = 0;
+    while (i < limit) {
+        uint8_t b = p[i];
+        if (b >= 0x80)
+            break;
+        unsigned c = ascii_word_class[b];
+        if (!c)
+            break;
+        acc |= c;
+        lower |= (c & (AW_ALPHA | AW_UPPER)) == AW_ALPHA;
+        uint8_t lc = (uint8_t)(b | 0x20);
+        /* three of the same letter in a row, either case */
+        elong |= (unsigned)((c & AW_ALPHA) && lc == l1 && lc == l2);
+        l2 = l1;
+        l1 = lc;
+        i++;
+    }
+    if (i == n) {
+        if (!w->final)
+            return 0;
+    } else if (i == limit) {
+        return 0;
+    } else {
+        uint8_t b = p[i];
+        if (b >= 0x80)
+            return 0;
+        if (ends_word_before_space(b)) {
+            if (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !w->final)
+                return 0;
+        }
+    }
+    o->res = S_TOKEN;
+    o->len = i - start;
+    o->kind = (acc & AW_ALPHA) ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
+    o->flags = ((acc & AW_UPPER) && !lower ? CI_TOKEN_ALLCAPS : 0) |
+               (elong ? CI_TOKEN_ELONGATED : 0);
+    o->ascii = 1;
+    o->upper = (acc & AW_UPPER) != 0;
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ */
 /*  The scanner                                                             */
 /* ------------------------------------------------------------------------ */
@@ -576,6 +672,9 @@ static void scan(const window *w, const scan_state *st, scan_out *o)
     o->flags = bad;
     size_t start = pos;
     int res;
+
+    if (scan_ascii_word(w, st, start, o))
+        return;
 
     if (st->cont_kind) {
         /* The rest of a token that was cut at CI_TOKEN_MAX_BYTES, read by the
@@ -625,7 +724,7 @@ static void scan(const window *w, const scan_state *st, scan_out *o)
                 goto done;
             }
         }
-        if (strchr(":;=<>^-()", b) && emoticon_may_start(st, start)) {
+        if (is_emoticon_start(b) && emoticon_may_start(st, start)) {
             r = scan_emoticon(w, pos, &n);
             if (r < 0) {
                 o->res = S_NEED;
@@ -779,7 +878,11 @@ CI_API ci_status ci_tokenizer_new(const ci_allocator *alloc, ci_tokenizer **out)
         return CI_ERR_NOMEM;
     t->a = a;
     t->carry = ci_malloc(&a, CARRY_CAP);
-    if (!t->carry) {
+    /* The lower-casing buffer is sized once for the longest token, so the
+     * hot path never needs to grow it. */
+    if (!t->carry || ci_grow(&a, (void **)&t->nb.lower, &t->nb.lower_cap,
+                             CI_TOKEN_MAX_BYTES + 1, 1) != CI_OK) {
+        ci_dealloc(&a, t->carry);
         ci_dealloc(&a, t);
         return CI_ERR_NOMEM;
     }
@@ -837,27 +940,28 @@ CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok)
     return CI_OK;
 }
 
-static int has_suffix(const char *s, size_t n, const char *suf)
+/* Negation forms, checked on the normalized (case-folded) text.  Grouped by
+ * length so that a word is compared with a handful of candidates at most. */
+static int is_negation(const char *s, size_t n, unsigned flags)
 {
-    size_t k = strlen(suf);
-    return n >= k && memcmp(s + n - k, suf, k) == 0;
-}
-
-/* Negation forms, checked on the normalized (case-folded) text. */
-static int is_negation(const char *s, size_t n)
-{
-    static const char *const words[] = {
-        "not", "no", "never", "cannot", "nothing", "nobody", "none", "nowhere", "neither",
-        "nor", "aint", "arent", "cant", "couldnt", "darent", "didnt", "doesnt", "dont",
-        "hadnt", "hasnt", "havent", "isnt", "mightnt", "mustnt", "neednt", "oughtnt",
-        "shant", "shouldnt", "wasnt", "werent", "wont", "wouldnt",
+    static const char *const by_len[9] = {
+        "",
+        "",
+        "no", /* 2: no */
+        "notnor", /* 3: not nor */
+        "noneaintcantdontisntwont", /* 4: none aint cant dont isnt wont */
+        "neverarentdidnthadnthasntshantwasnt", /* 5: never arent didnt hadnt hasnt shant wasnt */
+        "cannotnobodydarentdoesnthaventmustntneedntwerent", /* 6: cannot nobody darent doesnt havent mustnt neednt werent */
+        "nothingnowhereneithercouldntmightntoughtntwouldnt", /* 7: nothing nowhere neither couldnt mightnt oughtnt wouldnt */
+        "shouldnt", /* 8: shouldnt */
     };
-    if ((n > 3 && has_suffix(s, n, "n't")) || (n > 5 && has_suffix(s, n, "n\xE2\x80\x99t")))
-        return 1;
-    if (n > 8)
+    if (flags & CI_TOKEN_CONTRACTION)
+        return (n > 3 && memcmp(s + n - 3, "n't", 3) == 0) ||
+               (n > 5 && memcmp(s + n - 5, "n\xE2\x80\x99t", 5) == 0);
+    if (n < 2 || n > 8)
         return 0;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
+    for (const char *c = by_len[n]; *c; c += n)
+        if (c[0] == s[0] && memcmp(c, s, n) == 0)
             return 1;
     return 0;
 }
@@ -868,34 +972,45 @@ static ci_status emit(ci_tokenizer *t, const uint8_t *base, const scan_out *o,
                       uint64_t offset, int may_alias, ci_token *out)
 {
     const uint8_t *src = base + o->skip;
-    int ascii = 1;
-    for (size_t i = 0; i < o->len; i++)
-        if (src[i] >= 0x80) {
-            ascii = 0;
-            break;
-        }
     const char *norm;
     size_t norm_len;
-    ci_status st = ci_norm_token(&t->nb, &t->a, src, o->len, ascii,
-                                 (o->flags & CI_TOKEN_REPLACED) != 0, may_alias, &norm, &norm_len);
-    if (st != CI_OK)
-        return st;
+    int ascii = o->ascii;
+    ci_status st;
+    if (ascii && !o->upper && may_alias) {
+        norm = (const char *)src; /* already its own normal form */
+        norm_len = o->len;
+    } else {
+        if (!ascii) {
+            ascii = 1;
+            for (size_t i = 0; i < o->len; i++)
+                if (src[i] >= 0x80) {
+                    ascii = 0;
+                    break;
+                }
+        }
+        st = ci_norm_token(&t->nb, &t->a, src, o->len, ascii,
+                           (o->flags & CI_TOKEN_REPLACED) != 0, may_alias, &norm, &norm_len);
+        if (st != CI_OK)
+            return st;
+    }
     unsigned flags = o->flags;
     if (!ascii)
         flags |= CI_TOKEN_NONASCII;
-    if (o->kind == CI_TOKEN_WORD && is_negation(norm, norm_len))
+    if (o->kind == CI_TOKEN_WORD && is_negation(norm, norm_len, flags))
         flags |= CI_TOKEN_NEGATION;
     if (o->kind != CI_TOKEN_WORD)
         flags &= ~(unsigned)(CI_TOKEN_ALLCAPS | CI_TOKEN_ELONGATED | CI_TOKEN_CONTRACTION);
 
     /* Scanner state for the next token. */
-    size_t s = o->len - 1;
-    while (s > 0 && (src[s] & 0xC0) == 0x80 && o->len - s < 4)
-        s--;
-    uint32_t last;
-    size_t ll;
-    if (ci_utf8_decode(src + s, o->len - s, &last, &ll) != CI_DEC_OK)
-        last = CI_REPLACEMENT_CHAR;
+    uint32_t last = src[o->len - 1];
+    if (last >= 0x80) {
+        size_t s = o->len - 1;
+        while (s > 0 && (src[s] & 0xC0) == 0x80 && o->len - s < 4)
+            s--;
+        size_t ll;
+        if (ci_utf8_decode(src + s, o->len - s, &last, &ll) != CI_DEC_OK)
+            last = CI_REPLACEMENT_CHAR;
+    }
     t->st.prev_cp = last;
     t->st.prev_emo = o->kind == CI_TOKEN_EMOTICON || o->kind == CI_TOKEN_EMOJI;
     t->st.cont_kind = (uint8_t)(o->cut ? o->kind : 0);
@@ -912,12 +1027,89 @@ static ci_status emit(ci_tokenizer *t, const uint8_t *base, const scan_out *o,
     return CI_OK;
 }
 
+/* ASCII punctuation that is always a plain run: it cannot start an
+ * emoticon, mention, hashtag, keycap or a joined word. */
+static inline int plain_punct(uint8_t b)
+{
+    switch (b) {
+    case '!': case '"': case '%': case '&': case ',': case '.': case '?':
+    case '[': case '\\': case ']': case '{': case '}': case '/':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The hot path, straight from the caller's chunk: an ASCII word, number or
+ * plain punctuation run.  It produces exactly what scan() would (the tests
+ * compare whole-text runs, which take this path, with 1-byte feeds, which
+ * cannot); anything it is not sure of is left to scan().  Returns 1 when it
+ * filled *out. */
+static inline int fast_next(ci_tokenizer *t, ci_token *out)
+{
+    const uint8_t *p = t->chunk;
+    size_t n = t->chunk_len, i = t->chunk_pos;
+    while (i < n && p[i] <= 0x20)
+        i++;
+    if (i == n || t->st.cont_kind)
+        return 0;
+    size_t start = i;
+    uint8_t b = p[i];
+    unsigned flags = 0;
+    int kind;
+    if (plain_punct(b)) {
+        size_t limit = start + CI_TOKEN_MAX_BYTES < n ? start + CI_TOKEN_MAX_BYTES : n;
+        do
+            i++;
+        while (i < limit && p[i] == b);
+        if (i == n ? !t->finished : i == limit)
+            return 0;
+        kind = CI_TOKEN_PUNCT;
+        out->norm = (const char *)p + start;
+    } else if (b == '$' || b == '+' || b == '|' || b == '~' || b == '`') {
+        i++;
+        kind = CI_TOKEN_SYMBOL;
+        out->norm = (const char *)p + start;
+    } else {
+        scan_out o;
+        window w = {p, n, t->finished};
+        o.flags = 0;
+        if (!scan_ascii_word(&w, &t->st, start, &o))
+            return 0;
+        i = start + o.len;
+        kind = o.kind;
+        flags = o.flags;
+        if (o.upper) {
+            /* reserved at creation: cannot fail */
+            uint8_t *d = t->nb.lower;
+            for (size_t k = start; k < i; k++)
+                d[k - start] = (uint8_t)(p[k] | (((unsigned)(p[k] - 'A') < 26) << 5));
+            out->norm = (const char *)d;
+        } else {
+            out->norm = (const char *)p + start;
+        }
+        if (kind == CI_TOKEN_WORD && is_negation(out->norm, i - start, 0))
+            flags |= CI_TOKEN_NEGATION;
+    }
+    out->kind = kind;
+    out->flags = flags;
+    out->offset = t->chunk_offset + start;
+    out->length = i - start;
+    out->norm_len = i - start;
+    t->st.prev_cp = p[i - 1];
+    t->st.prev_emo = 0;
+    t->chunk_pos = i;
+    return 1;
+}
+
 CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
 {
     if (!t || !out)
         return CI_ERR_INVALID;
     if (out->struct_size < TOKEN_V1_SIZE)
         return CI_ERR_STRUCT_SIZE;
+    if (t->carry_len == 0 && fast_next(t, out))
+        return CI_OK;
     scan_out o;
     for (;;) {
         if (t->carry_len == 0) {
