@@ -172,6 +172,8 @@ static int scan_word(const window *w, size_t start, scan_out *o)
             if (c == CC_APOS)
                 o->flags |= CI_TOKEN_CONTRACTION;
             o->flags |= bad2;
+            run = 0; /* a joiner ends a run of repeated letters */
+            run_cp = 0;
             pos += l;
             cp = cp2;
             l = l2;
@@ -446,6 +448,8 @@ static int scan_emoticon(const window *w, size_t pos, size_t *len)
     int need = 0;
     for (size_t e = 0; e < sizeof emoticons / sizeof emoticons[0]; e++) {
         const char *em = emoticons[e];
+        if ((uint8_t)em[0] != w->p[pos])
+            continue;
         size_t k = 0;
         for (; em[k]; k++) {
             if (pos + k >= w->n)
@@ -552,18 +556,29 @@ static int scan_keycap(const window *w, size_t pos, size_t *len)
     return r;
 }
 
-/* ASCII bytes for the word fast path: 1 alphanumeric or '_', 2 letter,
- * 4 upper case.  '_' continues a word but never starts one. */
-enum { AW_ALNUM = 1, AW_ALPHA = 2, AW_UPPER = 4 };
-static const uint8_t ascii_word_class[128] = {
+/* Bytes for the word fast path: 1 alphanumeric or '_', 2 letter, 4 upper
+ * case, 8 lower case, 16 digit; 0 for everything else, non-ASCII included.
+ * '_' continues a word but never starts one. */
+enum { AW_ALNUM = 1, AW_ALPHA = 2, AW_UPPER = 4, AW_LOWER = 8, AW_DIGIT = 16,
+       /* in the accumulated flags only: */
+       AW_CONTRACTION = 32, AW_ELONGATED = 64 };
+static const uint8_t ascii_word_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 0, 0, 0, 0, 0, 0,
     0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
     7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0, 1,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    0, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+    11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 /* After a word, these bytes change nothing when whitespace (or the end of
@@ -580,57 +595,96 @@ static inline int ends_word_before_space(uint8_t b)
 }
 
 /* The common case, decided in one pass over the bytes: an ASCII word or
- * number ended by a byte that cannot extend or reinterpret it.  Anything else
- * returns 0 and the general grammar decides, so both paths agree by
- * construction. */
-static int scan_ascii_word(const window *w, const scan_state *st, size_t start, scan_out *o)
+ * number ended by a byte that cannot extend or reinterpret it.  Returns 1
+ * with *end and *acc (the OR of the bytes' classes); 0 leaves the token to
+ * the general grammar, so both paths agree by construction. */
+static inline int ascii_word(const uint8_t *p, size_t n, bool final, size_t start,
+                             size_t *end, unsigned *acc_out)
 {
-    if (st->cont_kind)
+    unsigned c = ascii_word_class[p[start]];
+    if (!(c & AW_ALNUM) || p[start] == '_')
         return 0;
-    const uint8_t *p = w->p;
-    size_t n = w->n, i = start;
-    size_t limit = start + CI_TOKEN_MAX_BYTES;
+    size_t i = start + 1, limit = start + CI_TOKEN_MAX_BYTES;
     if (limit > n)
         limit = n;
-    if (p[i] >= 0x80 || (!(ascii_word_class[p[i]] & AW_ALPHA) && (unsigned)(p[i] - '0') >= 10))
-        return 0;
-    unsigned acc = 0, lower = 0, elong = 0;
-    uint8_t l1 = 0, l2 = 0;
+    unsigned acc = c, elong = 0;
+    uint8_t l1 = (uint8_t)(p[start] | 0x20), l2 = 0;
     while (i < limit) {
+        c = ascii_word_class[p[i]];
+        if (c) {
+            uint8_t lc = (uint8_t)(p[i] | 0x20);
+            /* three of the same letter in a row, either case ("sooo") */
+            elong |= (unsigned)(lc == l1) & (unsigned)(lc == l2) & (c >> 1);
+            l2 = l1;
+            l1 = lc;
+            acc |= c;
+            i++;
+            continue;
+        }
+        /* Joiners, with the general grammar's rules: ' between letters,
+         * - between letters or digits, . , : / between digits. */
         uint8_t b = p[i];
-        if (b >= 0x80)
+        unsigned need;
+        if (b == '\'')
+            need = AW_ALPHA;
+        else if (b == '-')
+            need = AW_ALPHA | AW_DIGIT;
+        else if (b == '.' || b == ',' || b == ':' || b == '/')
+            need = AW_DIGIT;
+        else
             break;
-        unsigned c = ascii_word_class[b];
-        if (!c)
+        if (!(ascii_word_class[p[i - 1]] & need))
             break;
-        acc |= c;
-        lower |= (c & (AW_ALPHA | AW_UPPER)) == AW_ALPHA;
-        uint8_t lc = (uint8_t)(b | 0x20);
-        /* three of the same letter in a row, either case */
-        elong |= (unsigned)((c & AW_ALPHA) && lc == l1 && lc == l2);
-        l2 = l1;
-        l1 = lc;
-        i++;
+        if (i + 1 >= limit)
+            return 0; /* the byte after the joiner decides: let the general path wait */
+        unsigned c2 = ascii_word_class[p[i + 1]];
+        if (!(c2 & need))
+            break;
+        if (b == '\'')
+            acc |= AW_CONTRACTION;
+        acc |= c2;
+        l1 = (uint8_t)(p[i + 1] | 0x20); /* a joiner ends a run */
+        l2 = 0;
+        i += 2;
     }
     if (i == n) {
-        if (!w->final)
+        if (!final)
             return 0;
     } else if (i == limit) {
-        return 0;
+        return 0; /* the general grammar cuts long tokens */
     } else {
         uint8_t b = p[i];
         if (b >= 0x80)
             return 0;
-        if (ends_word_before_space(b)) {
-            if (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !w->final)
-                return 0;
-        }
+        if (ends_word_before_space(b) &&
+            (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !final))
+            return 0;
     }
+    *end = i;
+    *acc_out = acc | (elong ? AW_ELONGATED : 0);
+    return 1;
+}
+
+static inline unsigned ascii_word_flags(unsigned acc)
+{
+    unsigned flags = (acc & (AW_UPPER | AW_LOWER)) == AW_UPPER ? CI_TOKEN_ALLCAPS : 0;
+    if (acc & AW_CONTRACTION)
+        flags |= CI_TOKEN_CONTRACTION;
+    if (acc & AW_ELONGATED)
+        flags |= CI_TOKEN_ELONGATED;
+    return flags;
+}
+
+static int scan_ascii_word(const window *w, const scan_state *st, size_t start, scan_out *o)
+{
+    size_t end;
+    unsigned acc;
+    if (st->cont_kind || !ascii_word(w->p, w->n, w->final, start, &end, &acc))
+        return 0;
     o->res = S_TOKEN;
-    o->len = i - start;
+    o->len = end - start;
     o->kind = (acc & AW_ALPHA) ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
-    o->flags = ((acc & AW_UPPER) && !lower ? CI_TOKEN_ALLCAPS : 0) |
-               (elong ? CI_TOKEN_ELONGATED : 0);
+    o->flags = ascii_word_flags(acc);
     o->ascii = 1;
     o->upper = (acc & AW_UPPER) != 0;
     return 1;
@@ -944,6 +998,9 @@ CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok)
  * length so that a word is compared with a handful of candidates at most. */
 static int is_negation(const char *s, size_t n, unsigned flags)
 {
+    /* Every form below starts with 'n' or ends in 't': most words stop here. */
+    if (!(flags & CI_TOKEN_CONTRACTION) && (n < 2 || n > 8 || (s[0] != 'n' && s[n - 1] != 't')))
+        return 0;
     static const char *const by_len[9] = {
         "",
         "",
@@ -958,7 +1015,11 @@ static int is_negation(const char *s, size_t n, unsigned flags)
     if (flags & CI_TOKEN_CONTRACTION)
         return (n > 3 && memcmp(s + n - 3, "n't", 3) == 0) ||
                (n > 5 && memcmp(s + n - 5, "n\xE2\x80\x99t", 5) == 0);
-    if (n < 2 || n > 8)
+    /* first letters of the words above: a c d h i m n o s w */
+    enum { FIRST = 1u << 0 | 1u << 2 | 1u << 3 | 1u << 7 | 1u << 8 | 1u << 12 | 1u << 13 |
+                   1u << 14 | 1u << 18 | 1u << 22 };
+    unsigned f = (unsigned)((uint8_t)s[0] - 'a');
+    if (n < 2 || n > 8 || f >= 26 || !((FIRST >> f) & 1))
         return 0;
     for (const char *c = by_len[n]; *c; c += n)
         if (c[0] == s[0] && memcmp(c, s, n) == 0)
@@ -1033,7 +1094,7 @@ static inline int plain_punct(uint8_t b)
 {
     switch (b) {
     case '!': case '"': case '%': case '&': case ',': case '.': case '?':
-    case '[': case '\\': case ']': case '{': case '}': case '/':
+    case '[': case '\\': case ']': case '{': case '}': case '/': case '\'':
         return 1;
     default:
         return 0;
@@ -1071,24 +1132,21 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         kind = CI_TOKEN_SYMBOL;
         out->norm = (const char *)p + start;
     } else {
-        scan_out o;
-        window w = {p, n, t->finished};
-        o.flags = 0;
-        if (!scan_ascii_word(&w, &t->st, start, &o))
+        unsigned acc;
+        if (!ascii_word(p, n, t->finished, start, &i, &acc))
             return 0;
-        i = start + o.len;
-        kind = o.kind;
-        flags = o.flags;
-        if (o.upper) {
+        kind = (acc & AW_ALPHA) ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
+        flags = ascii_word_flags(acc);
+        if (acc & AW_UPPER) {
             /* reserved at creation: cannot fail */
             uint8_t *d = t->nb.lower;
             for (size_t k = start; k < i; k++)
-                d[k - start] = (uint8_t)(p[k] | (((unsigned)(p[k] - 'A') < 26) << 5));
+                d[k - start] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
             out->norm = (const char *)d;
         } else {
             out->norm = (const char *)p + start;
         }
-        if (kind == CI_TOKEN_WORD && is_negation(out->norm, i - start, 0))
+        if (kind == CI_TOKEN_WORD && is_negation(out->norm, i - start, flags))
             flags |= CI_TOKEN_NEGATION;
     }
     out->kind = kind;
