@@ -522,6 +522,251 @@ CI_API const char *ci_token_flag_name(unsigned flag);
 CI_API ci_status ci_normalize(const char *data, size_t len, const ci_allocator *alloc,
                               char **out, size_t *out_len);
 
+/* ======================================================================== */
+/*  Sentiment: lexicons                                                     */
+/* ======================================================================== */
+
+/**
+ * A sentiment lexicon: terms (words, phrases, emoticons, emoji) with a
+ * valence on VADER's -4..+4 scale, modifiers (boosters, dampeners,
+ * negators), and emoji descriptions for VADER-compatible scoring.
+ *
+ * **Immutable** once created: any number of threads may use one lexicon at
+ * the same time, and it must outlive every scorer that uses it.  To extend a
+ * lexicon, load a file or buffer *over* it: the result is a new lexicon with
+ * the base's entries and the new ones, later entries winning.
+ */
+typedef struct ci_lexicon ci_lexicon;
+
+/** File formats for ci_lexicon_load_buffer() and ci_lexicon_load_file(). */
+typedef enum ci_lexicon_format {
+    /** VADER if the first entry has three or more tab-separated fields, else simple. */
+    CI_LEXICON_AUTO = 0,
+    /** VADER's format: `term TAB mean TAB stddev TAB [ratings]`; only the first two fields are used.
+     *  Every non-empty line is an entry (no comments: "#-)" is a term). */
+    CI_LEXICON_VADER = 1,
+    /** `term TAB valence`.  A line "#" or starting with "# " is a comment.  Directives:
+     *  `@booster TAB term TAB scalar`, `@dampener TAB term TAB scalar` (scalar added to the
+     *  magnitude of the next sentiment word; dampeners negative), `@negator TAB term`. */
+    CI_LEXICON_SIMPLE = 2,
+    /** VADER's emoji lexicon: `emoji TAB text description`.  Used by VADER-compatible scoring,
+     *  which replaces each emoji by its description. */
+    CI_LEXICON_EMOJI = 3
+} ci_lexicon_format;
+
+/** Longest lexicon term, in bytes. */
+#define CI_LEXICON_MAX_TERM 256
+/** Largest lexicon input after gzip decompression, in bytes. */
+#define CI_LEXICON_MAX_INPUT (256u * 1024u * 1024u)
+
+/**
+ * Create the built-in English customer lexicon (compiled into the library;
+ * no files are read).  It is libci's own work, tuned for support tickets,
+ * chats, reviews, surveys and social posts.
+ *
+ * @param alloc  optional allocator (copied); NULL for malloc/free.
+ * @param[out] out  the lexicon; free with ci_lexicon_free().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_lexicon_new_builtin(const ci_allocator *alloc, ci_lexicon **out);
+
+/** Create an empty lexicon (for VADER-compatible use with VADER's own files).
+ *  Same parameters and status codes as ci_lexicon_new_builtin().  @since 0.1.0 */
+CI_API ci_status ci_lexicon_new_empty(const ci_allocator *alloc, ci_lexicon **out);
+
+/**
+ * Load entries from memory over a base lexicon, into a new lexicon.
+ *
+ * The data may be plain text or gzip-compressed (detected from its first
+ * bytes).  Lines end in LF or CRLF.  Terms must be valid UTF-8 of at most
+ * ::CI_LEXICON_MAX_TERM bytes; valences finite decimals in [-4, 4].
+ * On any malformed line nothing is created: the call fails with
+ * ::CI_ERR_FORMAT and `diag` names the 1-based line (diag->index) and why.
+ *
+ * @param base    optional; its entries are copied first and new ones win.
+ *                Borrowed, unchanged.
+ * @param data    the file contents; borrowed.
+ * @param format  a ::ci_lexicon_format.
+ * @param alloc   optional; NULL means the base's allocator, or malloc/free.
+ * @param[out] out  the new lexicon, or NULL on failure.
+ * @param diag    optional details on failure.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_FORMAT (bad line, bad or
+ *         truncated gzip), ::CI_ERR_UTF8, ::CI_ERR_RANGE (valence outside
+ *         [-4, 4]), ::CI_ERR_LIMIT (term or input too long), ::CI_ERR_NOMEM.
+ *         Thread-safe (the base is only read).  @since 0.1.0
+ */
+CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data, size_t len,
+                                        int format, const ci_allocator *alloc,
+                                        ci_lexicon **out, ci_diag *diag);
+
+/**
+ * ci_lexicon_load_buffer() on the contents of a file.  Adds ::CI_ERR_IO
+ * when the file cannot be read (errno is left set).  @since 0.1.0
+ */
+CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, int format,
+                                      const ci_allocator *alloc, ci_lexicon **out,
+                                      ci_diag *diag);
+
+/**
+ * Look a term up the way the native scorer does (NFKC + case folding, so
+ * "GREAT" finds "great"; phrases are words separated by single spaces).
+ *
+ * @param[out] valence  receives the valence when found.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND (no valence for it), ::CI_ERR_INVALID,
+ *         ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ */
+CI_API ci_status ci_lexicon_lookup(const ci_lexicon *lex, const char *term, size_t len,
+                                   double *valence);
+
+/** Number of terms with a valence (modifiers and emoji descriptions not counted).
+ *  Thread-safe.  @since 0.1.0 */
+CI_API size_t ci_lexicon_size(const ci_lexicon *lex);
+
+/** Free a lexicon.  NULL is a no-op.  No scorer may still use it.  @since 0.1.0 */
+CI_API void ci_lexicon_free(ci_lexicon *lex);
+
+/* ======================================================================== */
+/*  Sentiment: scoring, intents, explanations                               */
+/* ======================================================================== */
+
+/**
+ * Customer intents, beyond polarity.  They tell language that suggests
+ * confusion from language that suggests dissatisfaction.  Values are fixed;
+ * new intents are appended (at most ::CI_INTENT_MAX in all).
+ */
+typedef enum ci_intent {
+    CI_INTENT_CONFUSION = 0,    /**< "I don't understand", "how do I", "where is". */
+    CI_INTENT_FRUSTRATION = 1,  /**< Anger, annoyance, exasperation. */
+    CI_INTENT_URGENCY = 2,      /**< "asap", "urgent", "still waiting". */
+    CI_INTENT_CHURN = 3,        /**< "cancel my subscription", "switching to". */
+    CI_INTENT_PRAISE = 4,       /**< Praise or gratitude. */
+    CI_INTENT_EFFORT = 5        /**< "had to call three times", "again". */
+} ci_intent;
+
+/** Number of intents this version knows. */
+#define CI_INTENT_COUNT 6
+/** Capacity of per-intent arrays in result structs (room for later intents). */
+#define CI_INTENT_MAX 16
+/** An intent is flagged when its strength reaches this value. */
+#define CI_INTENT_THRESHOLD 0.5
+
+/** Lower-case name of an intent ("churn" ...), static, or NULL.  Thread-safe.  @since 0.1.0 */
+CI_API const char *ci_intent_name(int intent);
+
+/** Options for ci_sentiment_new(). */
+typedef struct ci_sentiment_options {
+    size_t struct_size;  /**< sizeof(ci_sentiment_options); set by ci_sentiment_options_init(). */
+    /** 1: reproduce the reference VADER implementation (vaderSentiment 3.3) exactly: its
+     *  tokenization, its rules and their quirks, and emoji replaced by the lexicon's emoji
+     *  descriptions.  Use it with VADER's own lexicon files.  0 (default): libci's native
+     *  rules on libci's tokens (phrases, de-elongation, emoji scored directly). */
+    int vader_compat;
+    /** 1: record each scored term's contribution (see ci_sentiment_contribution()). */
+    int explain;
+    /** 1: also score each sentence (see ci_sentiment_sentence()). */
+    int sentences;
+} ci_sentiment_options;
+
+/** Initialise options to the defaults (native rules, no explanations, no sentences).  @since 0.1.0 */
+CI_API void ci_sentiment_options_init(ci_sentiment_options *opts);
+
+/**
+ * A sentiment scorer: a lexicon plus reusable working memory.  One thread at
+ * a time; give each thread its own scorer (they may share the lexicon).
+ * Steady state allocates nothing: buffers grow to the largest text seen.
+ */
+typedef struct ci_sentiment ci_sentiment;
+
+/**
+ * Create a scorer.
+ *
+ * @param lex    the lexicon; **kept**: it must outlive the scorer.
+ * @param opts   optional (NULL = defaults); copied.
+ * @param alloc  optional; NULL means the lexicon's allocator.
+ * @param[out] out  the scorer; free with ci_sentiment_free().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_sentiment_new(const ci_lexicon *lex, const ci_sentiment_options *opts,
+                                  const ci_allocator *alloc, ci_sentiment **out);
+
+/** Free a scorer (not its lexicon).  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_sentiment_free(ci_sentiment *s);
+
+/** The result of scoring one text.  Initialise with ci_sentiment_result_init(). */
+typedef struct ci_sentiment_result {
+    size_t struct_size;         /**< sizeof(ci_sentiment_result); set by ci_sentiment_result_init(). */
+    double compound;            /**< Normalized sum of valences, in [-1, 1]. */
+    double pos, neu, neg;       /**< Proportions of the text, summing to 1 (all 0 for empty text). */
+    unsigned intent_flags;      /**< Bit i set: intent i reached ::CI_INTENT_THRESHOLD. */
+    double intent[CI_INTENT_MAX]; /**< Strength in [0, 1] per ::ci_intent. */
+    size_t n_sentences;         /**< Sentences scored (0 unless the sentences option is on). */
+    size_t n_contributions;     /**< Contributions recorded (0 unless the explain option is on). */
+} ci_sentiment_result;
+
+/** Initialise a result struct.  @since 0.1.0 */
+CI_API void ci_sentiment_result_init(ci_sentiment_result *res);
+
+/**
+ * Score one text: compound, pos/neu/neg, intents, and (with the options)
+ * per-sentence scores and contributions, readable until the next call.
+ *
+ * Invalid UTF-8 is read as U+FFFD and never rejected.  Texts longer than
+ * ::CI_SENTIMENT_MAX_TEXT bytes are refused with ::CI_ERR_LIMIT (split long
+ * documents into messages or paragraphs).
+ *
+ * @param text  borrowed for the call.
+ * @param res   caller's struct, initialised by ci_sentiment_result_init().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_LIMIT,
+ *         ::CI_ERR_NOMEM (the scorer stays usable).  @since 0.1.0
+ */
+CI_API ci_status ci_sentiment_score(ci_sentiment *s, const char *text, size_t len,
+                                    ci_sentiment_result *res);
+
+/** Longest text ci_sentiment_score() accepts, in bytes. */
+#define CI_SENTIMENT_MAX_TEXT (64u * 1024u * 1024u)
+
+/** Scores of one sentence of the last scored text. */
+typedef struct ci_sentence_score {
+    size_t struct_size;         /**< sizeof(ci_sentence_score); set by ci_sentence_score_init(). */
+    uint64_t offset;            /**< Byte offset of the sentence in the text. */
+    size_t length;              /**< Its length in bytes. */
+    double compound, pos, neu, neg;
+} ci_sentence_score;
+
+/** Initialise a sentence struct.  @since 0.1.0 */
+CI_API void ci_sentence_score_init(ci_sentence_score *out);
+
+/**
+ * The i-th sentence of the last scored text (0-based, in text order).
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND (i out of range), ::CI_ERR_INVALID,
+ *         ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ */
+CI_API ci_status ci_sentiment_sentence(const ci_sentiment *s, size_t i, ci_sentence_score *out);
+
+/** Why a text scored as it did: one term and what the rules made of it. */
+typedef struct ci_contribution {
+    size_t struct_size;  /**< sizeof(ci_contribution); set by ci_contribution_init(). */
+    uint64_t offset;     /**< Byte offset of the term in the text (an emoji's, when VADER
+                              replaced it by its description). */
+    size_t length;       /**< Its length in bytes (a phrase spans all its words). */
+    double base;         /**< The lexicon valence. */
+    double valence;      /**< The valence after negation, boosters, capitals, "but" ... */
+    const char *term;    /**< The lexicon term matched; a view valid until the next score. */
+    size_t term_len;
+    size_t sentence;     /**< Index of its sentence (0 when sentences are off). */
+} ci_contribution;
+
+/** Initialise a contribution struct.  @since 0.1.0 */
+CI_API void ci_contribution_init(ci_contribution *out);
+
+/**
+ * The i-th contribution of the last scored text, in text order.  Only terms
+ * found in the lexicon appear.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ */
+CI_API ci_status ci_sentiment_contribution(const ci_sentiment *s, size_t i,
+                                           ci_contribution *out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

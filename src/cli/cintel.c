@@ -12,6 +12,7 @@ static void usage(FILE *o)
           "\n"
           "Commands:\n"
           "  tokenize [FILE|-]   print the tokens of each input line as JSON lines\n"
+          "  sentiment [FILE|-]  score sentiment and intents of each input line\n"
           "\n"
           "Run 'cintel COMMAND --help' for a command's options.\n", o);
 }
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "tokenize") == 0)
         return cmd_tokenize(argc - 1, argv + 1);
+    if (strcmp(cmd, "sentiment") == 0)
+        return cmd_sentiment(argc - 1, argv + 1);
     fprintf(stderr, "cintel: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

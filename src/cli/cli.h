@@ -23,5 +23,6 @@ typedef int (*line_end_fn)(void *ctx, unsigned long long line_no);
 int cli_for_each_line(FILE *in, void *ctx, line_bytes_fn on_bytes, line_end_fn on_eol);
 
 int cmd_tokenize(int argc, char **argv);
+int cmd_sentiment(int argc, char **argv);
 
 #endif

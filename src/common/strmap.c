@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include "strmap-priv.h"
+
+#include <string.h>
+
+void ci_strmap_init(ci_strmap *m, const ci_alloc *a)
+{
+    memset(m, 0, sizeof *m);
+    m->a = *a;
+}
+
+void ci_strmap_free(ci_strmap *m)
+{
+    ci_dealloc(&m->a, m->slots);
+    ci_dealloc(&m->a, m->entries);
+    ci_dealloc(&m->a, m->arena);
+    ci_alloc a = m->a;
+    memset(m, 0, sizeof *m);
+    m->a = a;
+}
+
+long ci_strmap_find_h(const ci_strmap *m, const char *key, size_t len, uint32_t h)
+{
+    if (!m->nslots)
+        return -1;
+    size_t mask = m->nslots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t s = m->slots[i];
+        if (!s)
+            return -1;
+        const ci_strmap_entry *e = &m->entries[s - 1];
+        if (e->hash == h && e->len == len && memcmp(m->arena + e->off, key, len) == 0)
+            return (long)(s - 1);
+    }
+}
+
+long ci_strmap_find(const ci_strmap *m, const char *key, size_t len)
+{
+    return ci_strmap_find_h(m, key, len, ci_strmap_hash(key, len));
+}
+
+static ci_status rehash(ci_strmap *m, size_t nslots)
+{
+    uint32_t *slots = ci_calloc(&m->a, nslots, sizeof *slots);
+    if (!slots)
+        return CI_ERR_NOMEM;
+    size_t mask = nslots - 1;
+    for (size_t k = 0; k < m->count; k++) {
+        size_t i = m->entries[k].hash & mask;
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = (uint32_t)(k + 1);
+    }
+    ci_dealloc(&m->a, m->slots);
+    m->slots = slots;
+    m->nslots = nslots;
+    return CI_OK;
+}
+
+ci_status ci_strmap_put(ci_strmap *m, const char *key, size_t len, size_t *index, int *added)
+{
+    uint32_t h = ci_strmap_hash(key, len);
+    long found = ci_strmap_find_h(m, key, len, h);
+    if (found >= 0) {
+        *index = (size_t)found;
+        *added = 0;
+        return CI_OK;
+    }
+    if (len > UINT32_MAX || m->arena_len + len > UINT32_MAX || m->count >= UINT32_MAX - 1)
+        return CI_ERR_LIMIT;
+    ci_status st;
+    /* Keep the load factor at or below 1/2 so probes stay short. */
+    if ((m->count + 1) * 2 > m->nslots &&
+        (st = rehash(m, m->nslots ? m->nslots * 2 : 64)) != CI_OK)
+        return st;
+    void *entries = m->entries, *arena = m->arena;
+    if ((st = ci_grow(&m->a, &entries, &m->entries_cap, m->count + 1, sizeof *m->entries)) != CI_OK)
+        return st;
+    m->entries = entries;
+    if ((st = ci_grow(&m->a, &arena, &m->arena_cap, m->arena_len + len + 1, 1)) != CI_OK)
+        return st;
+    m->arena = arena;
+    ci_strmap_entry *e = &m->entries[m->count];
+    e->off = (uint32_t)m->arena_len;
+    e->len = (uint32_t)len;
+    e->hash = h;
+    if (len)
+        memcpy(m->arena + m->arena_len, key, len);
+    m->arena[m->arena_len + len] = '\0';
+    m->arena_len += len + 1;
+    size_t mask = m->nslots - 1, i = h & mask;
+    while (m->slots[i])
+        i = (i + 1) & mask;
+    m->slots[i] = (uint32_t)(m->count + 1);
+    *index = m->count++;
+    *added = 1;
+    return CI_OK;
+}

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: MIT */
+/* Lexicons: parsing, overlay, lookups.  A lexicon is built completely in a
+ * private object and only handed out when every line was accepted, so a bad
+ * file never leaves anything half-loaded. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../common/diag-priv.h"
+#include "../tokenizer/normalize-priv.h"
+#include "sentiment-priv.h"
+
+/* The built-in lexicon source, generated at build time from data/lexicon. */
+extern const char ci_builtin_lexicon[];
+extern const size_t ci_builtin_lexicon_len;
+
+static ci_status lex_alloc(const ci_alloc *a, ci_lexicon **out)
+{
+    ci_lexicon *l = ci_calloc(a, 1, sizeof *l);
+    if (!l)
+        return CI_ERR_NOMEM;
+    l->a = *a;
+    ci_strmap_init(&l->raw, a);
+    ci_strmap_init(&l->norm, a);
+    ci_strmap_init(&l->emoji, a);
+    ci_strmap_init(&l->intents, a);
+    *out = l;
+    return CI_OK;
+}
+
+CI_API void ci_lexicon_free(ci_lexicon *lex)
+{
+    if (!lex)
+        return;
+    ci_alloc a = lex->a;
+    ci_strmap_free(&lex->raw);
+    ci_strmap_free(&lex->norm);
+    ci_strmap_free(&lex->emoji);
+    ci_strmap_free(&lex->intents);
+    ci_dealloc(&a, lex->intent_strength);
+    ci_dealloc(&a, lex->raw_vals);
+    ci_dealloc(&a, lex->norm_vals);
+    ci_dealloc(&a, lex->emoji_desc);
+    ci_dealloc(&a, lex->emoji_desc_len);
+    ci_dealloc(&a, lex->desc);
+    ci_dealloc(&a, lex);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Inserting                                                               */
+/* ------------------------------------------------------------------------ */
+
+static ci_status put_value(ci_strmap *m, lex_value **vals, size_t *cap, const ci_alloc *a,
+                           const char *key, size_t len, lex_value **slot, int *added)
+{
+    size_t idx;
+    ci_status st = ci_strmap_put(m, key, len, &idx, added);
+    if (st != CI_OK)
+        return st;
+    void *v = *vals;
+    if ((st = ci_grow(a, &v, cap, m->count, sizeof(lex_value))) != CI_OK)
+        return st; /* the key stays, with a zeroed value: harmless, the object is discarded */
+    *vals = v;
+    if (*added)
+        memset(&(*vals)[idx], 0, sizeof(lex_value));
+    *slot = &(*vals)[idx];
+    return CI_OK;
+}
+
+/* Normalize a key like the tokenizer would, and fold runs of whitespace to
+ * one space, so that phrases match token sequences. */
+static ci_status norm_key(ci_norm_buf *nb, const ci_alloc *a, const char *key, size_t len,
+                          char *out, size_t *out_len, unsigned *words)
+{
+    const char *n;
+    size_t nl;
+    int ascii = 1;
+    for (size_t i = 0; i < len; i++)
+        if ((uint8_t)key[i] >= 0x80)
+            ascii = 0;
+    ci_status st = ci_norm_token(nb, a, (const uint8_t *)key, len, ascii, 0, 0, &n, &nl);
+    if (st != CI_OK)
+        return st;
+    if (nl > CI_LEXICON_MAX_TERM * 4)
+        return CI_ERR_LIMIT;
+    size_t o = 0;
+    unsigned w = 0;
+    int space = 1;
+    for (size_t i = 0; i < nl; i++) {
+        if (n[i] == ' ' || n[i] == '\t') {
+            space = 1;
+            continue;
+        }
+        if (space && o) {
+            out[o++] = ' ';
+        }
+        if (space)
+            w++;
+        space = 0;
+        out[o++] = n[i];
+    }
+    *out_len = o;
+    *words = w;
+    return CI_OK;
+}
+
+/* Add a term to both maps.  kind: LEX_VALENCE, LEX_BOOSTER or LEX_NEGATOR. */
+static ci_status add_term(ci_lexicon *l, ci_norm_buf *nb, const char *key, size_t len,
+                         unsigned kind, double value)
+{
+    ci_status st;
+    lex_value *v;
+    int added;
+    if (kind == LEX_VALENCE) {
+        if ((st = put_value(&l->raw, &l->raw_vals, &l->raw_vals_cap, &l->a, key, len, &v,
+                            &added)) != CI_OK)
+            return st;
+        v->valence = value;
+        v->flags |= LEX_VALENCE;
+    }
+    char nk[CI_LEXICON_MAX_TERM * 4 + 8];
+    size_t nkl;
+    unsigned words;
+    if ((st = norm_key(nb, &l->a, key, len, nk, &nkl, &words)) != CI_OK)
+        return st;
+    if (nkl == 0)
+        return CI_OK;
+    if ((st = put_value(&l->norm, &l->norm_vals, &l->norm_vals_cap, &l->a, nk, nkl, &v,
+                        &added)) != CI_OK)
+        return st;
+    if (kind == LEX_VALENCE) {
+        if (!(v->flags & LEX_VALENCE))
+            l->n_valence++;
+        v->valence = value;
+    } else if (kind == LEX_BOOSTER) {
+        v->scalar = (float)value;
+    }
+    v->flags |= (uint8_t)kind;
+    if (words > l->max_phrase_words)
+        l->max_phrase_words = words;
+    /* Every proper prefix of a phrase is marked, so the scorer only tries a
+     * longer match where one can exist. */
+    for (size_t i = 0; i < nkl; i++) {
+        if (nk[i] != ' ')
+            continue;
+        if ((st = put_value(&l->norm, &l->norm_vals, &l->norm_vals_cap, &l->a, nk, i, &v,
+                            &added)) != CI_OK)
+            return st;
+        v->flags |= LEX_PREFIX;
+    }
+    return CI_OK;
+}
+
+static ci_status add_emoji(ci_lexicon *l, const char *key, size_t klen, const char *desc,
+                           size_t dlen)
+{
+    size_t idx;
+    int added;
+    ci_status st = ci_strmap_put(&l->emoji, key, klen, &idx, &added);
+    if (st != CI_OK)
+        return st;
+    size_t cap = l->emoji_desc_cap;
+    void *off = l->emoji_desc, *lens = l->emoji_desc_len;
+    if ((st = ci_grow(&l->a, &off, &cap, l->emoji.count, sizeof(uint32_t))) != CI_OK)
+        return st;
+    l->emoji_desc = off;
+    cap = l->emoji_desc_cap;
+    if ((st = ci_grow(&l->a, &lens, &cap, l->emoji.count, sizeof(uint32_t))) != CI_OK)
+        return st;
+    l->emoji_desc_len = lens;
+    l->emoji_desc_cap = cap;
+    if (l->desc_len + dlen > UINT32_MAX)
+        return CI_ERR_LIMIT;
+    void *d = l->desc;
+    if ((st = ci_grow(&l->a, &d, &l->desc_cap, l->desc_len + dlen + 1, 1)) != CI_OK)
+        return st;
+    l->desc = d;
+    memcpy(l->desc + l->desc_len, desc, dlen);
+    l->emoji_desc[idx] = (uint32_t)l->desc_len;
+    l->emoji_desc_len[idx] = (uint32_t)dlen;
+    l->desc_len += dlen;
+    return CI_OK;
+}
+
+static const char *const intent_names[CI_INTENT_COUNT_V1] = {
+    "confusion", "frustration", "urgency", "churn", "praise", "effort",
+};
+
+static ci_status add_intent(ci_lexicon *l, ci_norm_buf *nb, int intent, const char *pat,
+                            size_t len, float strength)
+{
+    char nk[CI_LEXICON_MAX_TERM * 4 + 8];
+    size_t nkl, idx;
+    unsigned words;
+    int added;
+    ci_status st = norm_key(nb, &l->a, pat, len, nk, &nkl, &words);
+    if (st != CI_OK)
+        return st;
+    if ((st = ci_strmap_put(&l->intents, nk, nkl, &idx, &added)) != CI_OK)
+        return st;
+    void *v = l->intent_strength;
+    if ((st = ci_grow(&l->a, &v, &l->intent_cap, l->intents.count, sizeof *l->intent_strength)) != CI_OK)
+        return st;
+    l->intent_strength = v;
+    if (added)
+        memset(l->intent_strength[idx], 0, sizeof l->intent_strength[idx]);
+    l->intent_strength[idx][intent] = strength;
+    if (words > l->max_intent_words)
+        l->max_intent_words = words;
+    /* Register every proper prefix (with no strength) so that matching can
+     * stop a walk as soon as no pattern continues it. */
+    for (size_t i = 0; i < nkl; i++) {
+        if (nk[i] != ' ')
+            continue;
+        if ((st = ci_strmap_put(&l->intents, nk, i, &idx, &added)) != CI_OK)
+            return st;
+        v = l->intent_strength;
+        if ((st = ci_grow(&l->a, &v, &l->intent_cap, l->intents.count, sizeof *l->intent_strength)) != CI_OK)
+            return st;
+        l->intent_strength = v;
+        if (added)
+            memset(l->intent_strength[idx], 0, sizeof l->intent_strength[idx]);
+    }
+    return CI_OK;
+}
+
+/* Copy everything of base into l (l is empty). */
+static ci_status copy_from(ci_lexicon *l, const ci_lexicon *base)
+{
+    ci_status st;
+    ci_norm_buf nb = {0};
+    (void)nb;
+    for (size_t i = 0; i < base->raw.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&base->raw, i, &kl);
+        lex_value *v;
+        int added;
+        if ((st = put_value(&l->raw, &l->raw_vals, &l->raw_vals_cap, &l->a, k, kl, &v, &added)) != CI_OK)
+            return st;
+        *v = base->raw_vals[i];
+    }
+    for (size_t i = 0; i < base->norm.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&base->norm, i, &kl);
+        lex_value *v;
+        int added;
+        if ((st = put_value(&l->norm, &l->norm_vals, &l->norm_vals_cap, &l->a, k, kl, &v, &added)) != CI_OK)
+            return st;
+        *v = base->norm_vals[i];
+    }
+    l->n_valence = base->n_valence;
+    l->max_phrase_words = base->max_phrase_words;
+    for (size_t i = 0; i < base->emoji.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&base->emoji, i, &kl);
+        if ((st = add_emoji(l, k, kl, base->desc + base->emoji_desc[i], base->emoji_desc_len[i])) != CI_OK)
+            return st;
+    }
+    for (size_t i = 0; i < base->intents.count; i++) {
+        size_t kl, idx;
+        int added;
+        const char *k = ci_strmap_key(&base->intents, i, &kl);
+        if ((st = ci_strmap_put(&l->intents, k, kl, &idx, &added)) != CI_OK)
+            return st;
+        void *v = l->intent_strength;
+        if ((st = ci_grow(&l->a, &v, &l->intent_cap, l->intents.count, sizeof *l->intent_strength)) != CI_OK)
+            return st;
+        l->intent_strength = v;
+        memcpy(l->intent_strength[idx], base->intent_strength[i], sizeof l->intent_strength[idx]);
+    }
+    l->max_intent_words = base->max_intent_words;
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Parsing                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A decimal such as "-1.5" or "0.293", without locale: strtod would read
+ * "1,5" under a host's LC_NUMERIC.  Exact for up to 15 significant digits
+ * (one correctly rounded division of two exact doubles), which gives the
+ * same double as Python's float() on VADER's files. */
+static int parse_decimal(const char *s, size_t n, double *out)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+                                 1e20, 1e21, 1e22};
+    size_t i = 0;
+    int neg = 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    while (n > i && s[n - 1] == ' ')
+        n--;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    uint64_t mant = 0;
+    int digits = 0, frac = 0, seen = 0, dot = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return 0;
+        seen = 1;
+        if (mant == 0 && c == '0') {
+            if (dot)
+                frac++;
+            continue;
+        }
+        if (++digits > 15)
+            return 0;
+        mant = mant * 10 + (uint64_t)(c - '0');
+        if (dot)
+            frac++;
+    }
+    if (!seen || frac > 22)
+        return 0;
+    double v = (double)mant / p10[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static ci_status parse_text(ci_lexicon *l, const char *data, size_t len, int format,
+                            ci_diag *diag)
+{
+    ci_status st = CI_OK;
+    ci_norm_buf nb = {0};
+    size_t pos = 0;
+    int64_t line = 0;
+    if (format == CI_LEXICON_AUTO) {
+        /* Decide from the first entry: VADER's lines carry 3+ fields. */
+        format = CI_LEXICON_SIMPLE;
+        size_t p = 0;
+        while (p < len) {
+            const char *nl = memchr(data + p, '\n', len - p);
+            size_t e = nl ? (size_t)(nl - data) : len;
+            if (e > p && !(data[p] == '#' && (e == p + 1 || data[p + 1] == ' ')) &&
+                data[p] != '\r') {
+                int tabs = 0;
+                for (size_t k = p; k < e; k++)
+                    tabs += data[k] == '\t';
+                format = tabs >= 2 && data[p] != '@' ? CI_LEXICON_VADER : CI_LEXICON_SIMPLE;
+                break;
+            }
+            p = e + 1;
+        }
+    }
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        const char *s = data + pos;
+        size_t n = end - pos;
+        pos = end + 1;
+        line++;
+        if (n && s[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            continue;
+        if (format != CI_LEXICON_VADER && s[0] == '#' && (n == 1 || s[1] == ' '))
+            continue;
+        /* Up to four tab-separated fields. */
+        const char *f[4];
+        size_t fl[4];
+        int nf = 0;
+        size_t k = 0;
+        while (nf < 4) {
+            const char *tab = memchr(s + k, '\t', n - k);
+            size_t e = tab ? (size_t)(tab - s) : n;
+            f[nf] = s + k;
+            fl[nf] = e - k;
+            nf++;
+            if (!tab)
+                break;
+            k = e + 1;
+        }
+        size_t bad;
+        if (ci_utf8_validate(s, n, &bad) != CI_OK) {
+            st = ci_diag_set(diag, CI_ERR_UTF8, -1, line, (uint64_t)(s - data) + bad,
+                             "line %lld: invalid UTF-8", (long long)line);
+            goto out;
+        }
+        if (format == CI_LEXICON_EMOJI) {
+            if (nf < 2 || fl[0] == 0) {
+                st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                                 "line %lld: expected 'emoji<TAB>description'", (long long)line);
+                goto out;
+            }
+            if (fl[0] > CI_LEXICON_MAX_TERM || fl[1] > 4096) {
+                st = ci_diag_set(diag, CI_ERR_LIMIT, -1, line, (uint64_t)(s - data),
+                                 "line %lld: entry too long", (long long)line);
+                goto out;
+            }
+            /* VADER strips the line, so trailing blanks of a last field go */
+            size_t dl = fl[1];
+            while (nf == 2 && dl && (f[1][dl - 1] == ' ' || f[1][dl - 1] == '\t'))
+                dl--;
+            if ((st = add_emoji(l, f[0], fl[0], f[1], dl)) != CI_OK)
+                goto fail;
+            continue;
+        }
+        unsigned kind = LEX_VALENCE;
+        const char *term = f[0], *num = nf > 1 ? f[1] : NULL;
+        size_t tl = fl[0], numl = nf > 1 ? fl[1] : 0;
+        if (format == CI_LEXICON_SIMPLE && s[0] == '@') {
+            if (fl[0] == 8 && memcmp(s, "@booster", 8) == 0)
+                kind = LEX_BOOSTER;
+            else if (fl[0] == 9 && memcmp(s, "@dampener", 9) == 0)
+                kind = LEX_BOOSTER;
+            else if (fl[0] == 8 && memcmp(s, "@negator", 8) == 0)
+                kind = LEX_NEGATOR;
+            else if (fl[0] == 7 && memcmp(s, "@intent", 7) == 0) {
+                /* @intent TAB name TAB pattern TAB strength */
+                int which = -1;
+                for (int k2 = 0; nf == 4 && k2 < CI_INTENT_COUNT_V1; k2++)
+                    if (strlen(intent_names[k2]) == fl[1] && memcmp(f[1], intent_names[k2], fl[1]) == 0)
+                        which = k2;
+                double sv;
+                if (which < 0 || fl[2] == 0 || fl[2] > CI_LEXICON_MAX_TERM ||
+                    !parse_decimal(f[3], fl[3], &sv) || sv <= 0 || sv > 1) {
+                    st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                                     "line %lld: expected '@intent<TAB>name<TAB>pattern<TAB>strength' "
+                                     "with a known intent and a strength in (0, 1]", (long long)line);
+                    goto out;
+                }
+                if ((st = add_intent(l, &nb, which, f[2], fl[2], (float)sv)) != CI_OK)
+                    goto fail;
+                continue;
+            } else {
+                st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                                 "line %lld: unknown directive '%.*s'", (long long)line,
+                                 (int)(fl[0] > 40 ? 40 : fl[0]), s);
+                goto out;
+            }
+            if (nf < (kind == LEX_NEGATOR ? 2 : 3)) {
+                st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                                 "line %lld: directive needs %s", (long long)line,
+                                 kind == LEX_NEGATOR ? "a term" : "a term and a scalar");
+                goto out;
+            }
+            term = f[1];
+            tl = fl[1];
+            num = kind == LEX_NEGATOR ? NULL : f[2];
+            numl = kind == LEX_NEGATOR ? 0 : fl[2];
+        } else if (nf < 2) {
+            st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                             "line %lld: expected 'term<TAB>valence'", (long long)line);
+            goto out;
+        } else if (format == CI_LEXICON_SIMPLE && nf > 2) {
+            st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                             "line %lld: extra field after the valence", (long long)line);
+            goto out;
+        }
+        if (tl == 0) {
+            st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(s - data),
+                             "line %lld: empty term", (long long)line);
+            goto out;
+        }
+        if (tl > CI_LEXICON_MAX_TERM) {
+            st = ci_diag_set(diag, CI_ERR_LIMIT, -1, line, (uint64_t)(s - data),
+                             "line %lld: term longer than %d bytes", (long long)line,
+                             CI_LEXICON_MAX_TERM);
+            goto out;
+        }
+        double v = 1.0;
+        if (num) {
+            if (!parse_decimal(num, numl, &v)) {
+                st = ci_diag_set(diag, CI_ERR_FORMAT, -1, line, (uint64_t)(num - data),
+                                 "line %lld: '%.*s' is not a decimal number", (long long)line,
+                                 (int)(numl > 40 ? 40 : numl), num);
+                goto out;
+            }
+            double lim = kind == LEX_BOOSTER ? 4.0 : 4.0;
+            if (v < -lim || v > lim) {
+                st = ci_diag_set(diag, CI_ERR_RANGE, -1, line, (uint64_t)(num - data),
+                                 "line %lld: %g is outside [-4, 4]", (long long)line, v);
+                goto out;
+            }
+        }
+        if ((st = add_term(l, &nb, term, tl, kind, v)) != CI_OK)
+            goto fail;
+    }
+    goto out;
+fail:
+    st = ci_diag_set(diag, st, -1, line, 0, "line %lld: %s", (long long)line, ci_status_string(st));
+out:
+    ci_norm_buf_free(&nb, &l->a);
+    return st;
+}
+
+/* Inflate gzip data through the lexicon's allocator. */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    return ci_calloc((const ci_alloc *)opaque, items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    ci_dealloc((const ci_alloc *)opaque, p);
+}
+
+static ci_status gunzip(const ci_alloc *a, const char *data, size_t len, char **out,
+                        size_t *out_len, ci_diag *diag)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    zs.zalloc = z_alloc;
+    zs.zfree = z_free;
+    zs.opaque = (voidpf)a;
+    if (inflateInit2(&zs, 15 + 16) != Z_OK)
+        return ci_diag_set(diag, CI_ERR_NOMEM, -1, -1, 0, "cannot start gzip decoder");
+    size_t cap = len * 4 + 4096, n = 0;
+    char *buf = NULL;
+    ci_status st = CI_OK;
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    int zr = Z_OK;
+    size_t in_left = len;
+    while (zr != Z_STREAM_END) {
+        if (n == cap || !buf) {
+            if (cap > CI_LEXICON_MAX_INPUT)
+                cap = CI_LEXICON_MAX_INPUT;
+            if (n >= CI_LEXICON_MAX_INPUT) {
+                st = ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0,
+                                 "gzip data expands beyond %u bytes", CI_LEXICON_MAX_INPUT);
+                break;
+            }
+            size_t ncap = buf ? (cap * 2 > CI_LEXICON_MAX_INPUT ? CI_LEXICON_MAX_INPUT : cap * 2) : cap;
+            char *nb = ci_realloc(a, buf, ncap);
+            if (!nb) {
+                st = CI_ERR_NOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        uInt chunk_in = in_left > 1u << 30 ? 1u << 30 : (uInt)in_left;
+        zs.avail_in = chunk_in;
+        zs.next_out = (Bytef *)buf + n;
+        zs.avail_out = (uInt)(cap - n > 1u << 30 ? 1u << 30 : cap - n);
+        uInt before_out = zs.avail_out;
+        zr = inflate(&zs, Z_NO_FLUSH);
+        in_left -= chunk_in - zs.avail_in;
+        n += before_out - zs.avail_out;
+        if (zr == Z_MEM_ERROR) {
+            st = CI_ERR_NOMEM;
+            break;
+        }
+        if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
+            st = ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, zs.total_in,
+                             "corrupt gzip data at byte %lu", (unsigned long)zs.total_in);
+            break;
+        }
+        if (zr == Z_BUF_ERROR || (zr == Z_OK && in_left == 0 && zs.avail_out != 0)) {
+            st = ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, len, "truncated gzip data");
+            break;
+        }
+    }
+    inflateEnd(&zs);
+    if (st != CI_OK) {
+        ci_dealloc(a, buf);
+        return st;
+    }
+    *out = buf;
+    *out_len = n;
+    return CI_OK;
+}
+
+static ci_status new_lexicon(const ci_allocator *alloc, const ci_lexicon *base, ci_lexicon **out)
+{
+    ci_alloc a;
+    ci_status st;
+    if (alloc || !base) {
+        if ((st = ci_alloc_resolve(alloc, &a)) != CI_OK)
+            return CI_ERR_INVALID;
+    } else {
+        a = base->a;
+    }
+    ci_lexicon *l;
+    if ((st = lex_alloc(&a, &l)) != CI_OK)
+        return st;
+    if (base && (st = copy_from(l, base)) != CI_OK) {
+        ci_lexicon_free(l);
+        return st;
+    }
+    *out = l;
+    return CI_OK;
+}
+
+CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data, size_t len,
+                                        int format, const ci_allocator *alloc,
+                                        ci_lexicon **out, ci_diag *diag)
+{
+    if (!out)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "out is NULL");
+    *out = NULL;
+    if (!data && len)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "data is NULL");
+    if (format < CI_LEXICON_AUTO || format > CI_LEXICON_EMOJI)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "unknown format %d", format);
+    if (len > CI_LEXICON_MAX_INPUT)
+        return ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "input larger than %u bytes",
+                           CI_LEXICON_MAX_INPUT);
+    ci_lexicon *l;
+    ci_status st = new_lexicon(alloc, base, &l);
+    if (st != CI_OK)
+        return ci_diag_set(diag, st, -1, -1, 0, "%s", ci_status_string(st));
+    char *plain = NULL;
+    if (len >= 2 && (uint8_t)data[0] == 0x1F && (uint8_t)data[1] == 0x8B) {
+        size_t plen = 0;
+        if ((st = gunzip(&l->a, data, len, &plain, &plen, diag)) != CI_OK) {
+            ci_lexicon_free(l);
+            return st;
+        }
+        data = plain;
+        len = plen;
+    }
+    st = parse_text(l, data, len, format, diag);
+    ci_dealloc(&l->a, plain);
+    if (st != CI_OK) {
+        ci_lexicon_free(l);
+        return st;
+    }
+    if (diag && diag->struct_size >= sizeof(ci_diag))
+        ci_diag_init(diag);
+    *out = l;
+    return CI_OK;
+}
+
+CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, int format,
+                                      const ci_allocator *alloc, ci_lexicon **out,
+                                      ci_diag *diag)
+{
+    if (!out || !path)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "NULL argument");
+    *out = NULL;
+    ci_alloc a;
+    if (alloc || !base) {
+        if (ci_alloc_resolve(alloc, &a) != CI_OK)
+            return CI_ERR_INVALID;
+    } else {
+        a = base->a;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ci_diag_set(diag, CI_ERR_IO, -1, -1, 0, "cannot open %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    ci_status st = CI_OK;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= CI_LEXICON_MAX_INPUT) {
+                st = ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "%s is larger than %u bytes",
+                                 path, CI_LEXICON_MAX_INPUT);
+                break;
+            }
+            void *b = buf;
+            if ((st = ci_grow(&a, &b, &cap, cap ? cap * 2 : 65536, 1)) != CI_OK)
+                break;
+            buf = b;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                st = ci_diag_set(diag, CI_ERR_IO, -1, -1, n, "read error on %s", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (st == CI_OK)
+        st = ci_lexicon_load_buffer(base, buf, n, format, alloc, out, diag);
+    ci_dealloc(&a, buf);
+    return st;
+}
+
+CI_API ci_status ci_lexicon_new_empty(const ci_allocator *alloc, ci_lexicon **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    return new_lexicon(alloc, NULL, out);
+}
+
+CI_API ci_status ci_lexicon_new_builtin(const ci_allocator *alloc, ci_lexicon **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    ci_diag d;
+    ci_diag_init(&d);
+    ci_status st = ci_lexicon_load_buffer(NULL, ci_builtin_lexicon, ci_builtin_lexicon_len,
+                                          CI_LEXICON_SIMPLE, alloc, out, &d);
+    /* The generator validated the source, so only memory can fail here. */
+    return st == CI_OK || st == CI_ERR_NOMEM || st == CI_ERR_INVALID ? st : CI_ERR_FORMAT;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Lookups                                                                 */
+/* ------------------------------------------------------------------------ */
+
+int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v)
+{
+    long i = ci_strmap_find(&lex->raw, key, len);
+    if (i < 0 || !(lex->raw_vals[i].flags & LEX_VALENCE))
+        return 0;
+    *v = lex->raw_vals[i].valence;
+    return 1;
+}
+
+const char *ci_lexicon_emoji(const ci_lexicon *lex, const char *key, size_t len, size_t *dlen)
+{
+    if (!lex->emoji.count)
+        return NULL;
+    long i = ci_strmap_find(&lex->emoji, key, len);
+    if (i < 0)
+        return NULL;
+    *dlen = lex->emoji_desc_len[i];
+    return lex->desc + lex->emoji_desc[i];
+}
+
+const lex_value *ci_lexicon_norm(const ci_lexicon *lex, const char *key, size_t len)
+{
+    long i = ci_strmap_find(&lex->norm, key, len);
+    return i < 0 ? NULL : &lex->norm_vals[i];
+}
+
+CI_API ci_status ci_lexicon_lookup(const ci_lexicon *lex, const char *term, size_t len,
+                                   double *valence)
+{
+    if (!lex || !valence || (!term && len))
+        return CI_ERR_INVALID;
+    if (len > CI_LEXICON_MAX_TERM)
+        return CI_ERR_NOT_FOUND;
+    ci_norm_buf nb = {0};
+    char nk[CI_LEXICON_MAX_TERM * 4 + 8];
+    size_t nkl;
+    unsigned words;
+    ci_status st = norm_key(&nb, &lex->a, term ? term : "", len, nk, &nkl, &words);
+    ci_norm_buf_free(&nb, &lex->a);
+    if (st != CI_OK)
+        return st == CI_ERR_LIMIT ? CI_ERR_NOT_FOUND : st;
+    const lex_value *v = ci_lexicon_norm(lex, nk, nkl);
+    if (!v || !(v->flags & LEX_VALENCE))
+        return CI_ERR_NOT_FOUND;
+    *valence = v->valence;
+    return CI_OK;
+}
+
+CI_API size_t ci_lexicon_size(const ci_lexicon *lex)
+{
+    return lex ? lex->n_valence : 0;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the lexicon, the VADER-compatible scorer and the
+ * native scorer. */
+#ifndef CI_SENTIMENT_PRIV_H
+#define CI_SENTIMENT_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/alloc-priv.h"
+#include "../common/strmap-priv.h"
+#include "libci.h"
+
+/* Intents of the first version (see ci_intent in libci.h). */
+#define CI_INTENT_COUNT_V1 6
+
+/* What a lexicon key is, for the native scorer. */
+enum {
+    LEX_VALENCE = 1u << 0,   /* has a valence */
+    LEX_BOOSTER = 1u << 1,   /* intensifier or dampener: scalar */
+    LEX_NEGATOR = 1u << 2,   /* negates what follows */
+    LEX_PREFIX = 1u << 3     /* a longer phrase starts with these words */
+};
+
+typedef struct lex_value {
+    double valence;
+    float scalar;
+    uint8_t flags;
+} lex_value;
+
+struct ci_lexicon {
+    ci_alloc a;
+    /* Keys exactly as loaded: what VADER's dict lookups see. */
+    ci_strmap raw;
+    lex_value *raw_vals;
+    size_t raw_vals_cap;
+    /* Keys normalized like tokens (NFKC + case folding), with phrase
+     * prefixes: what the native scorer looks up. */
+    ci_strmap norm;
+    lex_value *norm_vals;
+    size_t norm_vals_cap;
+    unsigned max_phrase_words;
+    /* Emoji -> text description (VADER's emoji lexicon). */
+    ci_strmap emoji;
+    uint32_t *emoji_desc;  /* per emoji entry: offset+1 into desc arena, len */
+    uint32_t *emoji_desc_len;
+    size_t emoji_desc_cap;
+    char *desc;
+    size_t desc_len, desc_cap;
+    size_t n_valence;      /* keys with a valence */
+    /* Intent phrase rules: normalized pattern -> strength per intent. */
+    ci_strmap intents;
+    float (*intent_strength)[CI_INTENT_COUNT_V1];
+    size_t intent_cap;
+    unsigned max_intent_words;
+};
+
+int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v);
+const char *ci_lexicon_emoji(const ci_lexicon *lex, const char *key, size_t len, size_t *dlen);
+const lex_value *ci_lexicon_norm(const ci_lexicon *lex, const char *key, size_t len);
+
+/* VADER-compatible scoring ------------------------------------------------ */
+
+typedef struct ci_vader_scores {
+    double compound, pos, neu, neg;
+} ci_vader_scores;
+
+struct vword;
+/* Where a run of the working text came from in the caller's text. */
+typedef struct vseg {
+    uint32_t out, src, src_len;
+    uint8_t whole;  /* 1: the run stands for src as a whole (emoji description, U+FFFD) */
+} vseg;
+
+typedef struct ci_vader_scratch {
+    char *text;
+    size_t text_len, text_cap;
+    vseg *segs;
+    size_t nsegs, segs_cap;
+    char *lower;
+    size_t lower_len, lower_cap;
+    struct vword *words;
+    size_t nwords, words_cap;
+    double *sent;
+    size_t sent_cap;
+} ci_vader_scratch;
+
+ci_status ci_vader_score(ci_vader_scratch *vs, const ci_alloc *a, const ci_lexicon *lex,
+                         const char *text, size_t len, ci_vader_scores *out);
+
+/* After ci_vader_score(): word k's lexicon term and valences, and its span
+ * in the caller's text.  Returns 0 when word k is not a lexicon term. */
+int ci_vader_word(const ci_vader_scratch *vs, size_t k, const char **term, size_t *term_len,
+                  double *base, double *valence, uint64_t *src_off, size_t *src_len);
+void ci_vader_scratch_free(ci_vader_scratch *vs, const ci_alloc *a);
+
+#endif

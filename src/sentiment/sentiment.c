@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sentiment scorer: native rules on libci tokens, or VADER-compatible
+ * scoring; intents; per-sentence scores; explanations.
+ *
+ * The native rules follow VADER's model (valences on -4..+4, boosters and
+ * dampeners with distance decay, negation in the three preceding words,
+ * capitals for emphasis when the text mixes case, "but" shifting weight to
+ * what follows, "!" and "?" amplification, x/sqrt(x^2+15)), and differ where
+ * VADER's shortcuts cost accuracy on customer text: phrases ("charged
+ * twice") are matched as units, elongated words fall back to their base
+ * form, emoji are scored directly, modifiers come from the lexicon, rules do
+ * not reach across sentences, and "but" weighs words by position.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "../common/diag-priv.h"
+#include "../common/utf8-priv.h"
+#include "sentiment-priv.h"
+
+#define B_INCR 0.293
+#define C_INCR 0.733
+#define N_SCALAR (-0.74)
+#define ALPHA 15.0
+
+enum { T_ITEM = 1, T_PUNCT = 2 };
+
+/* One token of the text, with its normalized form copied out. */
+typedef struct ntok {
+    uint32_t off, len;     /* in the caller's text */
+    uint32_t noff, nlen;   /* normalized text in the arena */
+    uint32_t sentence;
+    uint16_t flags;        /* CI_TOKEN_* */
+    uint8_t kind;
+} ntok;
+
+/* One word-like token (an item), as the rules see it. */
+typedef struct nitem {
+    uint32_t tok;          /* first token */
+    uint32_t span;         /* tokens covered (a phrase covers several) */
+    int32_t entry;         /* norm-map entry of the matched term, or -1 */
+    double base, valence;
+    float scalar;          /* booster/dampener scalar, or 0 */
+    uint8_t negator, caps, consumed, is_but, is_never, is_so_this, is_without, is_doubt,
+        is_least, is_at_very;
+} nitem;
+
+typedef struct sentence_span {
+    uint32_t first_tok, end_tok;   /* tokens [first, end) */
+    uint32_t first_item, end_item; /* items [first, end) */
+    uint64_t off;
+    size_t len;
+    double compound, pos, neu, neg;
+} sentence_span;
+
+typedef struct contrib {
+    uint64_t off;
+    size_t len;
+    double base, valence;
+    uint32_t term_off, term_len; /* in the term arena */
+    size_t sentence;
+} contrib;
+
+struct ci_sentiment {
+    ci_alloc a;
+    const ci_lexicon *lex;
+    ci_sentiment_options opts;
+    ci_tokenizer *tok;
+    ci_vader_scratch vs;
+    ntok *toks;
+    size_t ntoks, toks_cap;
+    char *arena;
+    size_t arena_len, arena_cap;
+    nitem *items;
+    size_t nitems, items_cap;
+    sentence_span *sents;
+    size_t nsents, sents_cap;
+    contrib *contribs;
+    size_t ncontribs, contribs_cap;
+    char *terms;               /* contribution terms */
+    size_t terms_len, terms_cap;
+    char *key;                 /* phrase and intent keys */
+    size_t key_cap;
+    double *vals;
+    size_t vals_cap;
+};
+
+static const char *const intent_names[CI_INTENT_COUNT] = {
+    "confusion", "frustration", "urgency", "churn", "praise", "effort",
+};
+
+CI_API const char *ci_intent_name(int intent)
+{
+    return intent >= 0 && intent < CI_INTENT_COUNT ? intent_names[intent] : NULL;
+}
+
+CI_API void ci_sentiment_options_init(ci_sentiment_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+}
+
+CI_API void ci_sentiment_result_init(ci_sentiment_result *r)
+{
+    if (!r)
+        return;
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+}
+
+CI_API void ci_sentence_score_init(ci_sentence_score *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+}
+
+CI_API void ci_contribution_init(ci_contribution *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+}
+
+CI_API ci_status ci_sentiment_new(const ci_lexicon *lex, const ci_sentiment_options *opts,
+                                  const ci_allocator *alloc, ci_sentiment **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    if (!lex)
+        return CI_ERR_INVALID;
+    if (opts && opts->struct_size < sizeof(ci_sentiment_options))
+        return CI_ERR_STRUCT_SIZE;
+    ci_alloc a = lex->a;
+    if (alloc && ci_alloc_resolve(alloc, &a) != CI_OK)
+        return CI_ERR_INVALID;
+    ci_sentiment *s = ci_calloc(&a, 1, sizeof *s);
+    if (!s)
+        return CI_ERR_NOMEM;
+    s->a = a;
+    s->lex = lex;
+    ci_sentiment_options_init(&s->opts);
+    if (opts) {
+        s->opts.vader_compat = opts->vader_compat != 0;
+        s->opts.explain = opts->explain != 0;
+        s->opts.sentences = opts->sentences != 0;
+    }
+    ci_allocator pub;
+    ci_allocator_init(&pub);
+    pub.malloc_fn = a.malloc_fn;
+    pub.realloc_fn = a.realloc_fn;
+    pub.free_fn = a.free_fn;
+    pub.user_data = a.ud;
+    ci_status st = ci_tokenizer_new(&pub, &s->tok);
+    if (st != CI_OK) {
+        ci_dealloc(&a, s);
+        return st;
+    }
+    *out = s;
+    return CI_OK;
+}
+
+CI_API void ci_sentiment_free(ci_sentiment *s)
+{
+    if (!s)
+        return;
+    ci_alloc a = s->a;
+    ci_tokenizer_free(s->tok);
+    ci_vader_scratch_free(&s->vs, &a);
+    ci_dealloc(&a, s->toks);
+    ci_dealloc(&a, s->arena);
+    ci_dealloc(&a, s->items);
+    ci_dealloc(&a, s->sents);
+    ci_dealloc(&a, s->contribs);
+    ci_dealloc(&a, s->terms);
+    ci_dealloc(&a, s->key);
+    ci_dealloc(&a, s->vals);
+    ci_dealloc(&a, s);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Tokens and sentences                                                    */
+/* ------------------------------------------------------------------------ */
+
+#define GROW(s, arr, cap, need) \
+    ci_grow(&(s)->a, (void **)&(s)->arr, &(s)->cap, (need), sizeof *(s)->arr)
+
+static int ends_sentence(const char *norm, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (norm[i] == '.' || norm[i] == '!' || norm[i] == '?')
+            return 1;
+    return 0;
+}
+
+/* Tokenize the whole text and cut it into sentences: after ".", "!" or "?"
+ * runs, and at line breaks. */
+static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
+{
+    ci_status st;
+    s->ntoks = s->arena_len = s->nsents = 0;
+    ci_tokenizer_reset(s->tok);
+    if ((st = ci_tokenizer_feed(s->tok, text, len)) != CI_OK ||
+        (st = ci_tokenizer_finish(s->tok)) != CI_OK)
+        return st;
+    ci_token t;
+    ci_token_init(&t);
+    uint32_t sentence = 0;
+    int boundary = 0;
+    uint64_t prev_end = 0;
+    while ((st = ci_tokenizer_next(s->tok, &t)) == CI_OK) {
+        if (s->ntoks && !boundary) {
+            /* a line break between tokens also ends a sentence */
+            for (uint64_t k = prev_end; k < t.offset; k++)
+                if (text[k] == '\n') {
+                    boundary = 1;
+                    break;
+                }
+        }
+        if (boundary) {
+            sentence++;
+            boundary = 0;
+        }
+        if ((st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK ||
+            (st = GROW(s, arena, arena_cap, s->arena_len + t.norm_len)) != CI_OK)
+            return st;
+        ntok *k = &s->toks[s->ntoks++];
+        k->off = (uint32_t)t.offset;
+        k->len = (uint32_t)t.length;
+        k->noff = (uint32_t)s->arena_len;
+        k->nlen = (uint32_t)t.norm_len;
+        k->kind = (uint8_t)t.kind;
+        k->flags = (uint16_t)t.flags;
+        k->sentence = sentence;
+        memcpy(s->arena + s->arena_len, t.norm, t.norm_len);
+        s->arena_len += t.norm_len;
+        prev_end = t.offset + t.length;
+        if (t.kind == CI_TOKEN_PUNCT && ends_sentence(t.norm, t.norm_len))
+            boundary = 1;
+    }
+    return st == CI_DONE ? CI_OK : st;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Native scoring                                                          */
+/* ------------------------------------------------------------------------ */
+
+static int is_item_kind(int kind)
+{
+    return kind != CI_TOKEN_PUNCT && kind != CI_TOKEN_SYMBOL;
+}
+
+static const char *tok_norm(const ci_sentiment *s, const ntok *k)
+{
+    return s->arena + k->noff;
+}
+
+static int norm_is(const ci_sentiment *s, const ntok *k, const char *lit)
+{
+    size_t n = strlen(lit);
+    return k->nlen == n && memcmp(tok_norm(s, k), lit, n) == 0;
+}
+
+/* Append the normalized text of token k to the key buffer. */
+static ci_status key_append(ci_sentiment *s, size_t *klen, const char *src, size_t n, int space)
+{
+    ci_status st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, *klen + n + 2, 1);
+    if (st != CI_OK)
+        return st;
+    if (space)
+        s->key[(*klen)++] = ' ';
+    memcpy(s->key + *klen, src, n);
+    *klen += n;
+    return CI_OK;
+}
+
+/* Collapse runs of 3+ identical bytes to `keep` ("sooo" -> "soo" -> "so"). */
+static size_t deelongate(const char *in, size_t n, char *out, int keep)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j + 1 < n && in[j + 1] == in[i])
+            j++;
+        size_t run = j - i + 1;
+        size_t take = run >= 3 ? (size_t)keep : run;
+        for (size_t r = 0; r < take; r++)
+            out[o++] = in[i];
+        i = j;
+    }
+    return o;
+}
+
+/* Find the lexicon entry for the item starting at token index ti: the
+ * longest phrase, else the word, else its de-elongated or un-hashed form. */
+static ci_status match_item(ci_sentiment *s, size_t ti, size_t end_tok, long *entry, uint32_t *span)
+{
+    const ci_lexicon *lex = s->lex;
+    const ntok *k = &s->toks[ti];
+    const char *w = tok_norm(s, k);
+    size_t wl = k->nlen;
+    *entry = -1;
+    *span = 1;
+    long e = ci_strmap_find(&lex->norm, w, wl);
+    if (e >= 0 && (lex->norm_vals[e].flags & LEX_PREFIX)) {
+        size_t klen = 0;
+        ci_status st = key_append(s, &klen, w, wl, 0);
+        if (st != CI_OK)
+            return st;
+        uint32_t words = 1;
+        for (size_t j = ti + 1; j < end_tok && words < lex->max_phrase_words; j++) {
+            const ntok *kj = &s->toks[j];
+            if (!is_item_kind(kj->kind))
+                break;
+            if ((st = key_append(s, &klen, tok_norm(s, kj), kj->nlen, 1)) != CI_OK)
+                return st;
+            words++;
+            long pe = ci_strmap_find(&lex->norm, s->key, klen);
+            if (pe < 0)
+                break;
+            if (lex->norm_vals[pe].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) {
+                *entry = pe;
+                *span = words;
+            }
+            if (!(lex->norm_vals[pe].flags & LEX_PREFIX))
+                break;
+        }
+        if (*entry >= 0)
+            return CI_OK;
+    }
+    if (e >= 0 && (lex->norm_vals[e].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR))) {
+        *entry = e;
+        return CI_OK;
+    }
+    if ((k->flags & CI_TOKEN_ELONGATED) && wl <= 256) {
+        char buf[256];
+        for (int keep = 2; keep >= 1; keep--) {
+            size_t n = deelongate(w, wl, buf, keep);
+            long de = ci_strmap_find(&lex->norm, buf, n);
+            if (de >= 0 && (lex->norm_vals[de].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR))) {
+                *entry = de;
+                return CI_OK;
+            }
+        }
+    }
+    if (k->kind == CI_TOKEN_HASHTAG && wl > 1) {
+        long he = ci_strmap_find(&lex->norm, w + 1, wl - 1);
+        if (he >= 0 && (lex->norm_vals[he].flags & LEX_VALENCE))
+            *entry = he;
+    }
+    return CI_OK;
+}
+
+static int has_two_letters(const ci_sentiment *s, const ntok *k)
+{
+    int letters = 0;
+    const char *n = tok_norm(s, k);
+    for (size_t i = 0; i < k->nlen; i++)
+        letters += (uint8_t)n[i] >= 0x80 || (n[i] >= 'a' && n[i] <= 'z');
+    return letters >= 2;
+}
+
+static ci_status build_items(ci_sentiment *s)
+{
+    ci_status st;
+    const ci_lexicon *lex = s->lex;
+    s->nitems = 0;
+    for (size_t ti = 0; ti < s->ntoks;) {
+        const ntok *k = &s->toks[ti];
+        if (!is_item_kind(k->kind)) {
+            ti++;
+            continue;
+        }
+        /* phrases never cross a sentence */
+        size_t end_tok = ti + 1;
+        while (end_tok < s->ntoks && s->toks[end_tok].sentence == k->sentence)
+            end_tok++;
+        long e;
+        uint32_t span;
+        if ((st = match_item(s, ti, end_tok, &e, &span)) != CI_OK)
+            return st;
+        if ((st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
+            return st;
+        nitem *it = &s->items[s->nitems++];
+        memset(it, 0, sizeof *it);
+        it->tok = (uint32_t)ti;
+        it->span = span;
+        it->entry = (int32_t)e;
+        if (e >= 0) {
+            const lex_value *v = &lex->norm_vals[e];
+            if (v->flags & LEX_VALENCE)
+                it->base = v->valence;
+            if (v->flags & LEX_BOOSTER)
+                it->scalar = v->scalar;
+            if (v->flags & LEX_NEGATOR)
+                it->negator = 1;
+        }
+        if (k->flags & CI_TOKEN_NEGATION)
+            it->negator = 1;
+        it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(s, k);
+        it->is_but = span == 1 && (norm_is(s, k, "but") || norm_is(s, k, "however"));
+        it->is_never = norm_is(s, k, "never");
+        it->is_so_this = norm_is(s, k, "so") || norm_is(s, k, "this");
+        it->is_without = norm_is(s, k, "without");
+        it->is_doubt = norm_is(s, k, "doubt");
+        it->is_least = norm_is(s, k, "least");
+        it->is_at_very = norm_is(s, k, "at") || norm_is(s, k, "very");
+        ti += span;
+    }
+    return CI_OK;
+}
+
+/* Apply the rules to item i, looking back only within its sentence. */
+static double rule_valence(const ci_sentiment *s, size_t i, size_t first, int cap_diff)
+{
+    const nitem *it = s->items;
+    double v = it[i].base;
+    if (v == 0.0)
+        return 0.0;
+    if (it[i].caps && cap_diff)
+        v += v > 0 ? C_INCR : -C_INCR;
+    for (size_t back = 1; back <= 3 && i >= first + back; back++) {
+        const nitem *p = &it[i - back];
+        /* a clause ends at punctuation: "not great, terrible" */
+        if (p->tok + p->span != it[i - back + 1].tok)
+            break;
+        if (p->base != 0.0)
+            continue; /* a sentiment word in between is not a modifier */
+        if (p->scalar != 0.0f) {
+            double sc = p->scalar;
+            if (v < 0)
+                sc = -sc;
+            if (p->caps && cap_diff)
+                sc += v > 0 ? C_INCR : -C_INCR;
+            v += sc * (back == 1 ? 1.0 : back == 2 ? 0.95 : 0.9);
+        }
+        if (p->negator) {
+            /* "never so good" and "without doubt, good" intensify instead */
+            if (back >= 2 && p->is_never && it[i - back + 1].is_so_this)
+                v *= 1.25;
+            else if (back >= 2 && p->is_without && it[i - back + 1].is_doubt)
+                ;
+            else
+                v *= N_SCALAR;
+        }
+    }
+    /* "least good" is not good, but "at least good" is */
+    if (i > first && it[i - 1].is_least && !(i > first + 1 && it[i - 2].is_at_very))
+        v *= N_SCALAR;
+    return v;
+}
+
+static void aggregate(const double *vals, const nitem *items, size_t first, size_t end,
+                      size_t ep, size_t qm, double *compound, double *pos_o, double *neu_o,
+                      double *neg_o)
+{
+    double sum = 0, pos = 0, neg = 0, neu = 0;
+    size_t counted = 0;
+    for (size_t i = first; i < end; i++) {
+        if (items[i].consumed)
+            continue;
+        double v = vals[i];
+        counted++;
+        sum += v;
+        if (v > 0)
+            pos += v + 1;
+        else if (v < 0)
+            neg += v - 1;
+        else
+            neu += 1;
+    }
+    *compound = *pos_o = *neu_o = *neg_o = 0;
+    if (!counted)
+        return;
+    double amp = (double)(ep > 4 ? 4 : ep) * 0.292;
+    if (qm > 1)
+        amp += qm <= 3 ? (double)qm * 0.18 : 0.96;
+    if (sum > 0)
+        sum += amp;
+    else if (sum < 0)
+        sum -= amp;
+    double c = sum / sqrt(sum * sum + ALPHA);
+    *compound = c < -1 ? -1 : c > 1 ? 1 : c;
+    if (pos > fabs(neg))
+        pos += amp;
+    else if (pos < fabs(neg))
+        neg -= amp;
+    double total = pos + fabs(neg) + neu;
+    *pos_o = fabs(pos / total);
+    *neg_o = fabs(neg / total);
+    *neu_o = fabs(neu / total);
+}
+
+static void count_marks(const ci_sentiment *s, size_t first_tok, size_t end_tok, size_t *ep,
+                        size_t *qm)
+{
+    *ep = *qm = 0;
+    for (size_t t = first_tok; t < end_tok; t++) {
+        const ntok *k = &s->toks[t];
+        if (k->kind != CI_TOKEN_PUNCT)
+            continue;
+        const char *n = tok_norm(s, k);
+        for (size_t b = 0; b < k->nlen; b++) {
+            *ep += n[b] == '!';
+            *qm += n[b] == '?';
+        }
+    }
+}
+
+static ci_status add_contrib(ci_sentiment *s, uint64_t off, size_t len, double base, double val,
+                             const char *term, size_t term_len, size_t sentence)
+{
+    ci_status st;
+    if ((st = GROW(s, contribs, contribs_cap, s->ncontribs + 1)) != CI_OK ||
+        (st = GROW(s, terms, terms_cap, s->terms_len + term_len + 1)) != CI_OK)
+        return st;
+    contrib *c = &s->contribs[s->ncontribs++];
+    c->off = off;
+    c->len = len;
+    c->base = base;
+    c->valence = val;
+    c->term_off = (uint32_t)s->terms_len;
+    c->term_len = (uint32_t)term_len;
+    c->sentence = sentence;
+    memcpy(s->terms + s->terms_len, term, term_len);
+    s->terms_len += term_len;
+    return CI_OK;
+}
+
+static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
+{
+    ci_status st;
+    if ((st = build_items(s)) != CI_OK)
+        return st;
+    size_t n = s->nitems;
+    if ((st = GROW(s, vals, vals_cap, n + 1)) != CI_OK)
+        return st;
+    /* Capitals emphasize only when the text mixes case. */
+    size_t cased = 0, caps = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ntok *k = &s->toks[s->items[i].tok];
+        if (has_two_letters(s, k)) {
+            cased++;
+            caps += s->items[i].caps;
+        }
+    }
+    int cap_diff = caps > 0 && caps < cased;
+
+    /* Sentences over items. */
+    uint32_t nsent = s->ntoks ? s->toks[s->ntoks - 1].sentence + 1 : 0;
+    if ((st = GROW(s, sents, sents_cap, nsent + 1)) != CI_OK)
+        return st;
+    s->nsents = nsent;
+    for (uint32_t q = 0; q < nsent; q++) {
+        memset(&s->sents[q], 0, sizeof s->sents[q]);
+        s->sents[q].first_tok = s->sents[q].end_tok = UINT32_MAX;
+    }
+    for (size_t t = 0; t < s->ntoks; t++) {
+        sentence_span *q = &s->sents[s->toks[t].sentence];
+        if (q->first_tok == UINT32_MAX)
+            q->first_tok = (uint32_t)t;
+        q->end_tok = (uint32_t)t + 1;
+    }
+    size_t it_i = 0;
+    for (uint32_t q = 0; q < nsent; q++) {
+        sentence_span *sp = &s->sents[q];
+        sp->first_item = (uint32_t)it_i;
+        while (it_i < n && s->toks[s->items[it_i].tok].sentence == q)
+            it_i++;
+        sp->end_item = (uint32_t)it_i;
+        const ntok *a = &s->toks[sp->first_tok], *b = &s->toks[sp->end_tok - 1];
+        sp->off = a->off;
+        sp->len = (size_t)(b->off + b->len - a->off);
+    }
+
+    for (uint32_t q = 0; q < nsent; q++) {
+        sentence_span *sp = &s->sents[q];
+        size_t f = sp->first_item, e = sp->end_item, but = e;
+        for (size_t i = f; i < e; i++) {
+            s->vals[i] = s->items[i].scalar != 0.0f ? 0.0 : rule_valence(s, i, f, cap_diff);
+            if (but == e && s->items[i].is_but)
+                but = i;
+        }
+        /* "but": what follows weighs more than what precedes */
+        if (but < e)
+            for (size_t i = f; i < e; i++)
+                s->vals[i] *= i < but ? 0.5 : i > but ? 1.5 : 1.0;
+        if (s->opts.sentences) {
+            size_t ep, qm;
+            count_marks(s, sp->first_tok, sp->end_tok, &ep, &qm);
+            aggregate(s->vals, s->items, f, e, ep, qm, &sp->compound, &sp->pos, &sp->neu, &sp->neg);
+        }
+    }
+    size_t ep, qm;
+    count_marks(s, 0, s->ntoks, &ep, &qm);
+    aggregate(s->vals, s->items, 0, n, ep, qm, &res->compound, &res->pos, &res->neu, &res->neg);
+
+    if (s->opts.explain) {
+        for (size_t i = 0; i < n; i++) {
+            const nitem *it = &s->items[i];
+            if (it->base == 0.0 || it->entry < 0)
+                continue;
+            const ntok *a = &s->toks[it->tok], *b = &s->toks[it->tok + it->span - 1];
+            size_t kl;
+            const char *term = ci_strmap_key(&s->lex->norm, (size_t)it->entry, &kl);
+            if ((st = add_contrib(s, a->off, b->off + b->len - a->off, it->base, s->vals[i], term,
+                                  kl, s->opts.sentences ? a->sentence : 0)) != CI_OK)
+                return st;
+        }
+    }
+    if (!s->opts.sentences)
+        s->nsents = 0;
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  VADER-compatible scoring                                                */
+/* ------------------------------------------------------------------------ */
+
+static ci_status score_vader(ci_sentiment *s, const char *text, size_t len,
+                             ci_sentiment_result *res)
+{
+    ci_status st;
+    ci_vader_scores vsc;
+    if (s->opts.sentences) {
+        /* VADER on each sentence (as its users do with a sentence splitter);
+         * the sentence cuts are the native scorer's, from the tokens. */
+        uint32_t nsent = s->ntoks ? s->toks[s->ntoks - 1].sentence + 1 : 0;
+        if ((st = GROW(s, sents, sents_cap, nsent + 1)) != CI_OK)
+            return st;
+        s->nsents = 0;
+        size_t t = 0;
+        for (uint32_t q = 0; q < nsent; q++) {
+            size_t first = t;
+            while (t < s->ntoks && s->toks[t].sentence == q)
+                t++;
+            sentence_span *sp = &s->sents[s->nsents++];
+            memset(sp, 0, sizeof *sp);
+            const ntok *a = &s->toks[first], *b = &s->toks[t - 1];
+            sp->off = a->off;
+            sp->len = (size_t)(b->off + b->len - a->off);
+            if ((st = ci_vader_score(&s->vs, &s->a, s->lex, text + sp->off, sp->len, &vsc)) != CI_OK)
+                return st;
+            sp->compound = vsc.compound;
+            sp->pos = vsc.pos;
+            sp->neu = vsc.neu;
+            sp->neg = vsc.neg;
+        }
+    }
+    if ((st = ci_vader_score(&s->vs, &s->a, s->lex, text, len, &vsc)) != CI_OK)
+        return st;
+    res->compound = vsc.compound;
+    res->pos = vsc.pos;
+    res->neu = vsc.neu;
+    res->neg = vsc.neg;
+    if (s->opts.explain) {
+        for (size_t k = 0; k < s->vs.nwords; k++) {
+            const char *term;
+            size_t tl, sl;
+            double base, val;
+            uint64_t so;
+            if (!ci_vader_word(&s->vs, k, &term, &tl, &base, &val, &so, &sl))
+                continue;
+            size_t sentence = 0;
+            for (size_t q = 0; q < s->nsents; q++)
+                if (so >= s->sents[q].off)
+                    sentence = q;
+            if ((st = add_contrib(s, so, sl, base, val, term, tl, sentence)) != CI_OK)
+                return st;
+        }
+    }
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Intents                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Patterns are matched on word-like tokens, with "*" standing for any one
+ * word; the lexicon keeps every pattern prefix, so a walk stops as soon as
+ * no pattern can continue.  A negator in the three words before a match
+ * cancels it ("I'm not confused"). */
+static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
+{
+    const ci_lexicon *lex = s->lex;
+    double miss[CI_INTENT_COUNT];
+    for (int k = 0; k < CI_INTENT_COUNT; k++)
+        miss[k] = 1.0;
+    if (lex->intents.count == 0)
+        goto done;
+    /* word-like token indexes */
+    size_t nw = 0;
+    for (size_t t = 0; t < s->ntoks; t++)
+        nw += is_item_kind(s->toks[t].kind);
+    ci_status st;
+    if ((st = GROW(s, vals, vals_cap, nw + 1)) != CI_OK)
+        return st;
+    /* reuse vals as an index list (small integers are exact in doubles) */
+    size_t w = 0;
+    for (size_t t = 0; t < s->ntoks; t++)
+        if (is_item_kind(s->toks[t].kind))
+            s->vals[w++] = (double)t;
+    unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
+    for (size_t i = 0; i < nw; i++) {
+        /* up to 2^maxw candidate keys, pruned by the prefix set */
+        size_t cand_len[32];
+        size_t ncand = 1;
+        cand_len[0] = 0;
+        size_t key_base = 0;
+        (void)key_base;
+        for (size_t j = i; j < nw && j < i + maxw && ncand; j++) {
+            const ntok *k = &s->toks[(size_t)s->vals[j]];
+            if (k->sentence != s->toks[(size_t)s->vals[i]].sentence)
+                break;
+            size_t next_len[32], nnext = 0;
+            for (size_t c = 0; c < ncand; c++) {
+                for (int alt = 0; alt < 2 && nnext < 32; alt++) {
+                    /* each candidate lives in its own 1 KiB slot of the key buffer */
+                    size_t slot_src = c * 1024, slot_dst = (32 + nnext) * 1024;
+                    if ((st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, 64 * 1024, 1)) != CI_OK)
+                        return st;
+                    size_t kl = cand_len[c];
+                    const char *wtxt = alt ? "*" : tok_norm(s, k);
+                    size_t wl = alt ? 1 : k->nlen;
+                    if (kl + wl + 1 > 1000)
+                        continue;
+                    memmove(s->key + slot_dst, s->key + slot_src, kl);
+                    if (kl)
+                        s->key[slot_dst + kl++] = ' ';
+                    memcpy(s->key + slot_dst + kl, wtxt, wl);
+                    kl += wl;
+                    long e = ci_strmap_find(&lex->intents, s->key + slot_dst, kl);
+                    if (e < 0)
+                        continue;
+                    const float *str = lex->intent_strength[e];
+                    int negated = 0;
+                    size_t t0 = (size_t)s->vals[i];
+                    for (size_t b = 1, seen = 0; b <= t0 && seen < 3; b++) {
+                        const ntok *p = &s->toks[t0 - b];
+                        if (p->sentence != k->sentence || p->kind == CI_TOKEN_PUNCT)
+                            break; /* negation does not cross a clause */
+                        if (!is_item_kind(p->kind))
+                            continue;
+                        seen++;
+                        long pe = ci_strmap_find(&lex->norm, tok_norm(s, p), p->nlen);
+                        if ((p->flags & CI_TOKEN_NEGATION) ||
+                            (pe >= 0 && (lex->norm_vals[pe].flags & LEX_NEGATOR)))
+                            negated = 1;
+                    }
+                    for (int q = 0; q < CI_INTENT_COUNT; q++)
+                        if (str[q] > 0 && !negated)
+                            miss[q] *= 1.0 - (double)str[q];
+                    next_len[nnext++] = kl;
+                }
+            }
+            /* move the surviving candidates down to slots 0.. */
+            for (size_t c = 0; c < nnext; c++) {
+                memmove(s->key + c * 1024, s->key + (32 + c) * 1024, next_len[c]);
+                cand_len[c] = next_len[c];
+            }
+            ncand = nnext;
+        }
+    }
+done:
+    res->intent_flags = 0;
+    for (int k = 0; k < CI_INTENT_MAX; k++)
+        res->intent[k] = 0;
+    for (int k = 0; k < CI_INTENT_COUNT; k++) {
+        res->intent[k] = 1.0 - miss[k];
+        if (res->intent[k] >= CI_INTENT_THRESHOLD)
+            res->intent_flags |= 1u << k;
+    }
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+
+#define RESULT_V1_SIZE (offsetof(ci_sentiment_result, n_contributions) + sizeof(size_t))
+
+CI_API ci_status ci_sentiment_score(ci_sentiment *s, const char *text, size_t len,
+                                    ci_sentiment_result *res)
+{
+    if (!s || !res || (!text && len))
+        return CI_ERR_INVALID;
+    if (res->struct_size < RESULT_V1_SIZE)
+        return CI_ERR_STRUCT_SIZE;
+    if (len > CI_SENTIMENT_MAX_TEXT)
+        return CI_ERR_LIMIT;
+    if (!text)
+        text = "";
+    ci_status st;
+    s->ncontribs = s->terms_len = 0;
+    s->nsents = 0;
+    res->compound = res->pos = res->neu = res->neg = 0;
+    res->n_sentences = res->n_contributions = 0;
+    if ((st = tokenize_text(s, text, len)) != CI_OK)
+        goto fail;
+    if (s->opts.vader_compat)
+        st = score_vader(s, text, len, res);
+    else
+        st = score_native(s, res);
+    if (st != CI_OK)
+        goto fail;
+    if ((st = detect_intents(s, res)) != CI_OK)
+        goto fail;
+    res->n_sentences = s->nsents;
+    res->n_contributions = s->ncontribs;
+    return CI_OK;
+fail:
+    s->ncontribs = s->nsents = 0;
+    return st;
+}
+
+CI_API ci_status ci_sentiment_sentence(const ci_sentiment *s, size_t i, ci_sentence_score *out)
+{
+    if (!s || !out)
+        return CI_ERR_INVALID;
+    if (out->struct_size < sizeof(ci_sentence_score))
+        return CI_ERR_STRUCT_SIZE;
+    if (i >= s->nsents)
+        return CI_ERR_NOT_FOUND;
+    const sentence_span *sp = &s->sents[i];
+    out->offset = sp->off;
+    out->length = sp->len;
+    out->compound = sp->compound;
+    out->pos = sp->pos;
+    out->neu = sp->neu;
+    out->neg = sp->neg;
+    return CI_OK;
+}
+
+CI_API ci_status ci_sentiment_contribution(const ci_sentiment *s, size_t i, ci_contribution *out)
+{
+    if (!s || !out)
+        return CI_ERR_INVALID;
+    if (out->struct_size < sizeof(ci_contribution))
+        return CI_ERR_STRUCT_SIZE;
+    if (i >= s->ncontribs)
+        return CI_ERR_NOT_FOUND;
+    const contrib *c = &s->contribs[i];
+    out->offset = c->off;
+    out->length = c->len;
+    out->base = c->base;
+    out->valence = c->valence;
+    out->term = s->terms + c->term_off;
+    out->term_len = c->term_len;
+    out->sentence = c->sentence;
+    return CI_OK;
+}
