@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc-priv.h"
 
@@ -14,9 +15,14 @@ typedef struct ci_strmap_entry {
     uint32_t hash;
 } ci_strmap_entry;
 
+typedef struct ci_strmap_slot {
+    uint32_t idx;   /* entry index + 1; 0 = empty */
+    uint32_t hash;  /* the entry's hash, so most misses never touch the entry */
+} ci_strmap_slot;
+
 typedef struct ci_strmap {
     ci_alloc a;
-    uint32_t *slots;           /* entry index + 1; 0 = empty */
+    ci_strmap_slot *slots;
     size_t nslots;             /* power of two */
     ci_strmap_entry *entries;  /* in insertion order */
     size_t count, entries_cap;
@@ -29,11 +35,35 @@ void ci_strmap_free(ci_strmap *m);
 
 static inline uint32_t ci_strmap_hash(const char *s, size_t n)
 {
-    /* FNV-1a: short keys, good enough spread, no state. */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
+    /* Eight bytes at a time, multiply-xorshift mixing: keys are short words,
+     * and this is on every lookup of every token. */
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        /* 1-7 bytes as two overlapping loads (the length is already mixed in) */
+        uint64_t w;
+        if (n >= 4) {
+            uint32_t x, y;
+            memcpy(&x, s, 4);
+            memcpy(&y, s + n - 4, 4);
+            w = (uint64_t)x | (uint64_t)y << 32;
+        } else {
+            w = (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] << 8 |
+                (uint64_t)(uint8_t)s[n - 1] << 16;
+        }
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    }
+    h ^= h >> 29;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 /* Index of key, or -1. */

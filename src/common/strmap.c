@@ -25,12 +25,14 @@ long ci_strmap_find_h(const ci_strmap *m, const char *key, size_t len, uint32_t 
         return -1;
     size_t mask = m->nslots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t s = m->slots[i];
-        if (!s)
+        const ci_strmap_slot *sl = &m->slots[i];
+        if (!sl->idx)
             return -1;
-        const ci_strmap_entry *e = &m->entries[s - 1];
-        if (e->hash == h && e->len == len && memcmp(m->arena + e->off, key, len) == 0)
-            return (long)(s - 1);
+        if (sl->hash != h)
+            continue;
+        const ci_strmap_entry *e = &m->entries[sl->idx - 1];
+        if (e->len == len && memcmp(m->arena + e->off, key, len) == 0)
+            return (long)(sl->idx - 1);
     }
 }
 
@@ -41,15 +43,16 @@ long ci_strmap_find(const ci_strmap *m, const char *key, size_t len)
 
 static ci_status rehash(ci_strmap *m, size_t nslots)
 {
-    uint32_t *slots = ci_calloc(&m->a, nslots, sizeof *slots);
+    ci_strmap_slot *slots = ci_calloc(&m->a, nslots, sizeof *slots);
     if (!slots)
         return CI_ERR_NOMEM;
     size_t mask = nslots - 1;
     for (size_t k = 0; k < m->count; k++) {
         size_t i = m->entries[k].hash & mask;
-        while (slots[i])
+        while (slots[i].idx)
             i = (i + 1) & mask;
-        slots[i] = (uint32_t)(k + 1);
+        slots[i].idx = (uint32_t)(k + 1);
+        slots[i].hash = m->entries[k].hash;
     }
     ci_dealloc(&m->a, m->slots);
     m->slots = slots;
@@ -89,9 +92,10 @@ ci_status ci_strmap_put(ci_strmap *m, const char *key, size_t len, size_t *index
     m->arena[m->arena_len + len] = '\0';
     m->arena_len += len + 1;
     size_t mask = m->nslots - 1, i = h & mask;
-    while (m->slots[i])
+    while (m->slots[i].idx)
         i = (i + 1) & mask;
-    m->slots[i] = (uint32_t)(m->count + 1);
+    m->slots[i].idx = (uint32_t)(m->count + 1);
+    m->slots[i].hash = h;
     *index = m->count++;
     *added = 1;
     return CI_OK;

@@ -208,6 +208,8 @@ static ci_status add_intent(ci_lexicon *l, ci_norm_buf *nb, int intent, const ch
     l->intent_strength[idx][intent] = strength;
     if (words > l->max_intent_words)
         l->max_intent_words = words;
+    if (nkl && nk[0] == '*' && (nkl == 1 || nk[1] == ' '))
+        l->intent_star_first = 1;
     /* Register every proper prefix (with no strength) so that matching can
      * stop a walk as soon as no pattern continues it. */
     for (size_t i = 0; i < nkl; i++) {
@@ -270,6 +272,7 @@ static ci_status copy_from(ci_lexicon *l, const ci_lexicon *base)
         memcpy(l->intent_strength[idx], base->intent_strength[i], sizeof l->intent_strength[idx]);
     }
     l->max_intent_words = base->max_intent_words;
+    l->intent_star_first = base->intent_star_first;
     return CI_OK;
 }
 
@@ -362,8 +365,8 @@ static ci_status parse_text(ci_lexicon *l, const char *data, size_t len, int for
         if (format != CI_LEXICON_VADER && s[0] == '#' && (n == 1 || s[1] == ' '))
             continue;
         /* Up to four tab-separated fields. */
-        const char *f[4];
-        size_t fl[4];
+        const char *f[4] = {NULL, NULL, NULL, NULL};
+        size_t fl[4] = {0, 0, 0, 0};
         int nf = 0;
         size_t k = 0;
         while (nf < 4) {

@@ -53,6 +53,7 @@ struct ci_lexicon {
     float (*intent_strength)[CI_INTENT_COUNT_V1];
     size_t intent_cap;
     unsigned max_intent_words;
+    int intent_star_first;  /* some pattern starts with the "*" wildcard */
 };
 
 int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v);
@@ -83,6 +84,12 @@ typedef struct ci_vader_scratch {
     size_t nwords, words_cap;
     double *sent;
     size_t sent_cap;
+    /* VADER's rule words (boosters, negations) in a hash, built on first
+     * use: one lookup per word instead of two binary searches. */
+    ci_strmap rules;
+    double *rule_booster;
+    uint8_t *rule_negated;
+    int rules_ready;
 } ci_vader_scratch;
 
 ci_status ci_vader_score(ci_vader_scratch *vs, const ci_alloc *a, const ci_lexicon *lex,

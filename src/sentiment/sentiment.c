@@ -227,8 +227,9 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
             sentence++;
             boundary = 0;
         }
-        if ((st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK ||
-            (st = GROW(s, arena, arena_cap, s->arena_len + t.norm_len)) != CI_OK)
+        if ((s->ntoks + 1 > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK) ||
+            (s->arena_len + t.norm_len > s->arena_cap &&
+             (st = GROW(s, arena, arena_cap, s->arena_len + t.norm_len)) != CI_OK))
             return st;
         ntok *k = &s->toks[s->ntoks++];
         k->off = (uint32_t)t.offset;
@@ -261,11 +262,8 @@ static const char *tok_norm(const ci_sentiment *s, const ntok *k)
     return s->arena + k->noff;
 }
 
-static int norm_is(const ci_sentiment *s, const ntok *k, const char *lit)
-{
-    size_t n = strlen(lit);
-    return k->nlen == n && memcmp(tok_norm(s, k), lit, n) == 0;
-}
+#define norm_is(s, k, lit) \
+    ((k)->nlen == sizeof(lit) - 1 && memcmp(tok_norm((s), (k)), (lit), sizeof(lit) - 1) == 0)
 
 /* Append the normalized text of token k to the key buffer. */
 static ci_status key_append(ci_sentiment *s, size_t *klen, const char *src, size_t n, int space)
@@ -371,21 +369,23 @@ static ci_status build_items(ci_sentiment *s)
     ci_status st;
     const ci_lexicon *lex = s->lex;
     s->nitems = 0;
+    size_t end_tok = 0; /* end of the current sentence: phrases never cross one */
     for (size_t ti = 0; ti < s->ntoks;) {
         const ntok *k = &s->toks[ti];
         if (!is_item_kind(k->kind)) {
             ti++;
             continue;
         }
-        /* phrases never cross a sentence */
-        size_t end_tok = ti + 1;
-        while (end_tok < s->ntoks && s->toks[end_tok].sentence == k->sentence)
-            end_tok++;
+        if (end_tok <= ti) {
+            end_tok = ti + 1;
+            while (end_tok < s->ntoks && s->toks[end_tok].sentence == k->sentence)
+                end_tok++;
+        }
         long e;
         uint32_t span;
         if ((st = match_item(s, ti, end_tok, &e, &span)) != CI_OK)
             return st;
-        if ((st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
+        if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
             return st;
         nitem *it = &s->items[s->nitems++];
         memset(it, 0, sizeof *it);
@@ -707,6 +707,8 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         if (is_item_kind(s->toks[t].kind))
             s->vals[w++] = (double)t;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
+    if ((st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, 64 * 1024, 1)) != CI_OK)
+        return st;
     for (size_t i = 0; i < nw; i++) {
         /* up to 2^maxw candidate keys, pruned by the prefix set */
         size_t cand_len[32];
@@ -720,11 +722,11 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                 break;
             size_t next_len[32], nnext = 0;
             for (size_t c = 0; c < ncand; c++) {
-                for (int alt = 0; alt < 2 && nnext < 32; alt++) {
+                /* no pattern starts with "*": skip that lookup on first words */
+                int alts = (j == i && !lex->intent_star_first) ? 1 : 2;
+                for (int alt = 0; alt < alts && nnext < 32; alt++) {
                     /* each candidate lives in its own 1 KiB slot of the key buffer */
                     size_t slot_src = c * 1024, slot_dst = (32 + nnext) * 1024;
-                    if ((st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, 64 * 1024, 1)) != CI_OK)
-                        return st;
                     size_t kl = cand_len[c];
                     const char *wtxt = alt ? "*" : tok_norm(s, k);
                     size_t wl = alt ? 1 : k->nlen;
@@ -739,7 +741,11 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                     if (e < 0)
                         continue;
                     const float *str = lex->intent_strength[e];
+                    int any = 0;
+                    for (int q = 0; q < CI_INTENT_COUNT; q++)
+                        any |= str[q] > 0;
                     int negated = 0;
+                    if (any) {
                     size_t t0 = (size_t)s->vals[i];
                     for (size_t b = 1, seen = 0; b <= t0 && seen < 3; b++) {
                         const ntok *p = &s->toks[t0 - b];
@@ -753,7 +759,8 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                             (pe >= 0 && (lex->norm_vals[pe].flags & LEX_NEGATOR)))
                             negated = 1;
                     }
-                    for (int q = 0; q < CI_INTENT_COUNT; q++)
+                    }
+                    for (int q = 0; q < CI_INTENT_COUNT && any; q++)
                         if (str[q] > 0 && !negated)
                             miss[q] *= 1.0 - (double)str[q];
                     next_len[nnext++] = kl;

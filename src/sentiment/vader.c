@@ -82,46 +82,6 @@ static const scalar_word special_cases[] = {
     {"broken heart", -2.9},
 };
 
-static int cmp_cstr(const char *key, size_t len, const char *w)
-{
-    int c = strncmp(key, w, len);
-    if (c)
-        return c;
-    return w[len] ? -1 : 0;
-}
-
-static int in_sorted(const char *const *list, size_t n, const char *key, size_t len)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_cstr(key, len, list[mid]);
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
-}
-
-static double booster_value(const char *key, size_t len)
-{
-    size_t lo = 0, hi = sizeof booster_words / sizeof booster_words[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_cstr(key, len, booster_words[mid].w);
-        if (c == 0)
-            return booster_words[mid].v;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0.0;
-}
-
 static int contains_nt(const char *s, size_t n)
 {
     for (size_t k = 0; k + 3 <= n; k++)
@@ -276,6 +236,31 @@ static ci_status build_text(ci_vader_scratch *vs, const ci_alloc *a, const ci_le
     return CI_OK;
 }
 
+static ci_status build_rules(ci_vader_scratch *vs, const ci_alloc *a)
+{
+    ci_status st;
+    size_t nb = sizeof booster_words / sizeof *booster_words;
+    size_t nn = sizeof negate_words / sizeof *negate_words;
+    ci_strmap_init(&vs->rules, a);
+    vs->rule_booster = ci_calloc(a, nb + nn, sizeof(double));
+    vs->rule_negated = ci_calloc(a, nb + nn, 1);
+    if (!vs->rule_booster || !vs->rule_negated)
+        return CI_ERR_NOMEM;
+    for (size_t k = 0; k < nb + nn; k++) {
+        const char *w = k < nb ? booster_words[k].w : negate_words[k - nb];
+        size_t idx;
+        int added;
+        if ((st = ci_strmap_put(&vs->rules, w, strlen(w), &idx, &added)) != CI_OK)
+            return st;
+        if (k < nb)
+            vs->rule_booster[idx] = booster_words[k].v;
+        else
+            vs->rule_negated[idx] = 1;
+    }
+    vs->rules_ready = 1;
+    return CI_OK;
+}
+
 /* Steps 2-4: strip, split, strip punctuation, lower-case, look up. */
 static ci_status split_words(ci_vader_scratch *vs, const ci_alloc *a, const ci_lexicon *lex)
 {
@@ -342,10 +327,9 @@ static ci_status split_words(ci_vader_scratch *vs, const ci_alloc *a, const ci_l
         double v;
         w->in_lex = (uint8_t)ci_lexicon_raw_valence(lex, lw, w->llen, &v);
         w->lexval = w->in_lex ? v : 0.0;
-        w->booster = booster_value(lw, w->llen);
-        w->negated = (uint8_t)(in_sorted(negate_words, sizeof negate_words / sizeof *negate_words,
-                                         lw, w->llen) ||
-                               contains_nt(lw, w->llen));
+        long r = ci_strmap_find(&vs->rules, lw, w->llen);
+        w->booster = r >= 0 ? vs->rule_booster[r] : 0.0;
+        w->negated = (uint8_t)((r >= 0 && vs->rule_negated[r]) || contains_nt(lw, w->llen));
     }
     return CI_OK;
 }
@@ -535,6 +519,15 @@ ci_status ci_vader_score(ci_vader_scratch *vs, const ci_alloc *a, const ci_lexic
                          const char *text, size_t len, ci_vader_scores *out)
 {
     ci_status st;
+    if (!vs->rules_ready) {
+        ci_strmap_free(&vs->rules);
+        ci_dealloc(a, vs->rule_booster);
+        ci_dealloc(a, vs->rule_negated);
+        vs->rule_booster = NULL;
+        vs->rule_negated = NULL;
+        if ((st = build_rules(vs, a)) != CI_OK)
+            return st;
+    }
     if ((st = build_text(vs, a, lex, (const uint8_t *)text, len)) != CI_OK)
         return st;
     if ((st = split_words(vs, a, lex)) != CI_OK)
@@ -589,6 +582,9 @@ void ci_vader_scratch_free(ci_vader_scratch *vs, const ci_alloc *a)
     ci_dealloc(a, vs->words);
     ci_dealloc(a, vs->sent);
     ci_dealloc(a, vs->segs);
+    ci_strmap_free(&vs->rules);
+    ci_dealloc(a, vs->rule_booster);
+    ci_dealloc(a, vs->rule_negated);
     memset(vs, 0, sizeof *vs);
 }
 
