@@ -767,6 +767,234 @@ CI_API void ci_contribution_init(ci_contribution *out);
 CI_API ci_status ci_sentiment_contribution(const ci_sentiment *s, size_t i,
                                            ci_contribution *out);
 
+/* ======================================================================== */
+/*  Themes                                                                  */
+/* ======================================================================== */
+
+/**
+ * Options for theme discovery.  Initialise with ci_theme_options_init();
+ * zero or default values are documented per field.
+ */
+typedef struct ci_theme_options {
+    size_t struct_size;      /**< sizeof(ci_theme_options); set by ci_theme_options_init(). */
+    unsigned k;              /**< Number of themes; 0 chooses it automatically (see ci_theme_trainer_fit()). */
+    uint64_t seed;           /**< Seed for k-means++ and the random projections; same seed, same themes. */
+    unsigned n_init;         /**< k-means restarts, the best kept (default 1). */
+    unsigned max_iter;       /**< k-means iterations per restart (default 40). */
+    unsigned min_df;         /**< A term must occur in this many texts (default 2). */
+    double max_df;           /**< ... and in at most this fraction of them (default 0.5). */
+    unsigned max_vocab;      /**< Keep at most this many terms, the most frequent (default 200000). */
+    int bigrams;             /**< 1: add word bigrams as features (default 0). */
+    int stem;                /**< 1: Snowball English stemming when built with libstemmer (default 1). */
+    unsigned neighbors;      /**< In-memory fits smooth each text with this many nearest neighbours (default 10; 0 = off). */
+    unsigned dims;           /**< In-memory fits cluster in an LSA space of this many dimensions (default 50; 0 = raw TF-IDF). */
+    int streaming;           /**< 1: two-pass mini-batch mode, memory bounded by the vocabulary and k (see the trainer). */
+    size_t batch_size;       /**< Mini-batch size in streaming mode (default 4096). */
+    double min_similarity;   /**< Assignment: below this cosine similarity a text gets no theme (default 0.2). */
+    unsigned n_terms;        /**< Top terms kept per theme (default 10). */
+    unsigned n_examples;     /**< Representative texts kept per theme (default 3). */
+} ci_theme_options;
+
+/** Initialise theme options to their defaults.  @since 0.1.0 */
+CI_API void ci_theme_options_init(ci_theme_options *opts);
+
+/** Whether this build can stem (libstemmer was found): 1 or 0.  Thread-safe.  @since 0.1.0 */
+CI_API int ci_themes_have_stemmer(void);
+
+/**
+ * A fitted theme model: vocabulary, weights and themes with their labels,
+ * top terms and representative texts.  **Immutable**: any number of threads
+ * may assign with one model at once (each through its own ::ci_theme_assigner).
+ */
+typedef struct ci_theme_model ci_theme_model;
+
+/**
+ * Collects texts (or host embedding vectors) and fits a theme model.  One
+ * thread at a time.
+ *
+ * In-memory mode (default) keeps every text's sparse vector and the texts
+ * themselves: fit smooths each text with its nearest neighbours, projects to
+ * an LSA space and runs spherical k-means, which clusters short support
+ * texts best.  Memory grows with the corpus.
+ *
+ * Streaming mode (options.streaming = 1) keeps memory bounded by the
+ * vocabulary and k: feed the corpus once (vocabulary), call
+ * ci_theme_trainer_next_pass(), feed it again (mini-batch spherical k-means
+ * on TF-IDF vectors, representative texts kept as they stream by), then fit.
+ */
+typedef struct ci_theme_trainer ci_theme_trainer;
+
+/**
+ * Create a trainer.
+ * @param opts   optional (NULL = defaults); copied.
+ * @param alloc  optional allocator; NULL for malloc/free.
+ * @return ::CI_OK, ::CI_ERR_INVALID (bad option values), ::CI_ERR_STRUCT_SIZE,
+ *         ::CI_ERR_UNSUPPORTED (stem requested without libstemmer is *not* an
+ *         error: stemming is then off), ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_trainer_new(const ci_theme_options *opts, const ci_allocator *alloc,
+                                      ci_theme_trainer **out);
+
+/** Free a trainer.  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_theme_trainer_free(ci_theme_trainer *t);
+
+/**
+ * Add one text.  Its index (0-based, in order of adding) identifies it in
+ * ci_theme_trainer_assignment().  The text is copied.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STATE (after fit, or a vector
+ *         trainer), ::CI_ERR_LIMIT (more than 2^31 texts), ::CI_ERR_NOMEM.
+ *         @since 0.1.0
+ */
+CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, size_t len);
+
+/**
+ * Add one host embedding vector (all of the same dimension, at most 4096)
+ * with its text (for labels and examples; may be empty).  A trainer takes
+ * either texts or vectors, not both.  The vector is normalized and copied.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_RANGE (dimension differs from
+ *         the first vector's, or a zero vector), ::CI_ERR_NONFINITE,
+ *         ::CI_ERR_STATE, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *vec, size_t dims,
+                                             const char *text, size_t len);
+
+/** Streaming mode: the vocabulary pass is over; feed the corpus again.
+ *  @return ::CI_OK or ::CI_ERR_STATE.  @since 0.1.0 */
+CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t);
+
+/**
+ * Fit the model.  With options.k == 0 the number of themes is chosen
+ * automatically: k-means runs for a range of k (2 .. about sqrt(n/2), at
+ * most 100) on a sample, and the k with the best mean silhouette (cosine
+ * distance) wins.
+ *
+ * @param[out] out  the model; free with ci_theme_model_free().  It does not
+ *                  depend on the trainer, which may be freed.
+ * @return ::CI_OK, ::CI_ERR_STATE (already fitted, or fewer texts than k),
+ *         ::CI_ERR_MISSING (no usable term in any text), ::CI_ERR_NOMEM.
+ *         @since 0.1.0
+ */
+CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out);
+
+/**
+ * After an in-memory fit: the theme of the i-th text added, and its cosine
+ * similarity to the theme's centroid.  *theme is -1 for a text with no
+ * usable term.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_STATE (not fitted, or
+ *         streaming mode).  @since 0.1.0
+ */
+CI_API ci_status ci_theme_trainer_assignment(const ci_theme_trainer *t, size_t i, int *theme,
+                                             double *similarity);
+
+/** Number of themes.  Thread-safe.  @since 0.1.0 */
+CI_API size_t ci_theme_model_count(const ci_theme_model *m);
+
+/** One theme's summary; views stay valid while the model lives. */
+typedef struct ci_theme_info {
+    size_t struct_size;   /**< sizeof(ci_theme_info); set by ci_theme_info_init(). */
+    const char *label;    /**< Short human-readable label from its most distinctive terms. */
+    size_t label_len;
+    size_t size;          /**< Texts in the theme when it was fitted. */
+    size_t n_terms;       /**< Top terms available (ci_theme_model_term()). */
+    size_t n_examples;    /**< Representative texts available (ci_theme_model_example()). */
+} ci_theme_info;
+
+/** Initialise a theme info struct.  @since 0.1.0 */
+CI_API void ci_theme_info_init(ci_theme_info *info);
+
+/** Theme i's summary.  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.
+ *  Thread-safe.  @since 0.1.0 */
+CI_API ci_status ci_theme_model_info(const ci_theme_model *m, size_t i, ci_theme_info *info);
+
+/** Theme i's j-th top term (class-based TF-IDF weight, highest first); views
+ *  valid while the model lives.  Stemmed terms are shown as their most
+ *  frequent surface word.  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.
+ *  Thread-safe.  @since 0.1.0 */
+CI_API ci_status ci_theme_model_term(const ci_theme_model *m, size_t i, size_t j,
+                                     const char **term, size_t *len, double *weight);
+
+/** Theme i's j-th most representative text (closest to the centroid first).
+ *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  Thread-safe.  @since 0.1.0 */
+CI_API ci_status ci_theme_model_example(const ci_theme_model *m, size_t i, size_t j,
+                                        const char **text, size_t *len, double *similarity);
+
+/**
+ * A new model in which themes a and b are one (its centroid weighted by
+ * their sizes, its terms and label recomputed, examples pooled).  Theme ids
+ * above the removed one shift down by one; the merged theme takes
+ * min(a, b).  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID (a == b),
+ * ::CI_ERR_NOMEM.  Thread-safe (the model is only read).  @since 0.1.0
+ */
+CI_API ci_status ci_theme_model_merge(const ci_theme_model *m, size_t a, size_t b,
+                                      ci_theme_model **out);
+
+/**
+ * Serialize a model: a versioned, CRC-checked, zlib-compressed binary.
+ * @param[out] data  receives the bytes; free with ci_free().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_t *len);
+
+/** ci_theme_model_save() to a file (written whole, then renamed into place).
+ *  @return as ci_theme_model_save(), plus ::CI_ERR_IO.  @since 0.1.0 */
+CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *path);
+
+/**
+ * Load a model saved by any version up to this one.  A truncated, corrupt
+ * or foreign file fails with a clear status and never crashes.
+ * @return ::CI_OK, ::CI_ERR_FORMAT (not a model, or malformed),
+ *         ::CI_ERR_CHECKSUM (corrupt or truncated), ::CI_ERR_VERSION (newer
+ *         format), ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allocator *alloc,
+                                     ci_theme_model **out, ci_diag *diag);
+
+/** ci_theme_model_load() from a file; adds ::CI_ERR_IO.  @since 0.1.0 */
+CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *alloc,
+                                          ci_theme_model **out, ci_diag *diag);
+
+/** Free a model.  NULL is a no-op.  No assigner may still use it.  @since 0.1.0 */
+CI_API void ci_theme_model_free(ci_theme_model *m);
+
+/**
+ * Assigns new texts to a model's themes and counts what fits no theme per
+ * time window, so that an emerging issue shows up.  One thread at a time;
+ * the model is **kept** and must outlive it.
+ */
+typedef struct ci_theme_assigner ci_theme_assigner;
+
+/** Create an assigner.  window_seconds: width of the counting windows (0 = one day).
+ *  @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0 */
+CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_seconds,
+                                       const ci_allocator *alloc, ci_theme_assigner **out);
+
+/** Free an assigner.  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_theme_assigner_free(ci_theme_assigner *a);
+
+/**
+ * Assign a text: its nearest theme and cosine similarity, or theme -1 ("no
+ * theme") when the similarity is below the model's min_similarity or the
+ * text has no known term.  With a timestamp other than ::CI_TIME_NONE the
+ * text is counted in its window.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STATE (a vector model),
+ *         ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_assign(ci_theme_assigner *a, const char *text, size_t len,
+                                 int64_t timestamp, int *theme, double *similarity);
+
+/** Assign a host embedding vector to a vector model.  @return as ci_theme_assign(),
+ *  plus ::CI_ERR_RANGE (wrong dimension).  @since 0.1.0 */
+CI_API ci_status ci_theme_assign_vector(ci_theme_assigner *a, const float *vec, size_t dims,
+                                        int64_t timestamp, int *theme, double *similarity);
+
+/**
+ * The i-th time window seen (in time order): its start, the texts counted
+ * and those with no theme.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_theme_assigner_window(const ci_theme_assigner *a, size_t i, int64_t *start,
+                                          uint64_t *total, uint64_t *unassigned);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -8,7 +8,7 @@ export LIBCI_ROOT
 
 LIBCI_PACKAGES=(
   gcc pkg-config meson ninja-build
-  libutf8proc-dev zlib1g-dev libcmocka-dev
+  libutf8proc-dev zlib1g-dev libcmocka-dev libstemmer-dev
   python3 python3-pytest
 )
 

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/* Numerics for theme discovery: spherical k-means, nearest-neighbour
+ * smoothing of sparse vectors, and truncated SVD (LSA). */
+#include <math.h>
+#include <string.h>
+
+#include "themes-priv.h"
+
+static inline float dotf(const float *a, const float *b, size_t d)
+{
+    /* four accumulators: the compiler vectorizes this without -ffast-math */
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= d; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < d; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static void normalize_row(float *v, size_t d)
+{
+    double s = 0;
+    for (size_t i = 0; i < d; i++)
+        s += (double)v[i] * v[i];
+    if (s > 0) {
+        float inv = (float)(1.0 / sqrt(s));
+        for (size_t i = 0; i < d; i++)
+            v[i] *= inv;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Spherical k-means                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* k-means++ on cosine distance (D^2 weighting). */
+static void seed_centres(const float *x, size_t n, size_t d, size_t k, ci_rng *rng, float *c,
+                         float *dist, float *cand_dist)
+{
+    size_t first = (size_t)(ci_rng_next(rng) % n);
+    memcpy(c, x + first * d, d * sizeof(float));
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        float dd = 1.0f - dotf(x + i * d, c, d);
+        dist[i] = dd > 0 ? dd * dd : 0;
+        total += dist[i];
+    }
+    /* one D^2 draw per centre: the greedy variant's extra trials cost 6x
+     * the seeding time and did not change the themes on Banking77 */
+    unsigned trials = 1;
+    for (size_t j = 1; j < k; j++) {
+        size_t best = 0;
+        double best_total = -1;
+        for (unsigned t = 0; t < trials; t++) {
+            size_t pick = 0;
+            if (total > 0) {
+                double r = ci_rng_unit(rng) * total, acc = 0;
+                for (pick = 0; pick + 1 < n; pick++) {
+                    acc += dist[pick];
+                    if (acc >= r)
+                        break;
+                }
+            } else {
+                pick = (size_t)(ci_rng_next(rng) % n);
+            }
+            double tot = 0;
+            const float *p = x + pick * d;
+            for (size_t i = 0; i < n; i++) {
+                float dd = 1.0f - dotf(x + i * d, p, d);
+                dd = dd > 0 ? dd * dd : 0;
+                tot += dd < dist[i] ? dd : dist[i];
+            }
+            if (best_total < 0 || tot < best_total) {
+                best_total = tot;
+                best = pick;
+            }
+        }
+        memcpy(c + j * d, x + best * d, d * sizeof(float));
+        const float *p = x + best * d;
+        total = 0;
+        for (size_t i = 0; i < n; i++) {
+            float dd = 1.0f - dotf(x + i * d, p, d);
+            dd = dd > 0 ? dd * dd : 0;
+            if (dd < dist[i])
+                dist[i] = dd;
+            total += dist[i];
+        }
+    }
+    (void)cand_dist;
+}
+
+ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_t d, size_t k,
+                              unsigned n_init, unsigned max_iter, uint64_t seed, int32_t *assign,
+                              float *sim, float *centroids, double *objective)
+{
+    if (k == 0 || n < k)
+        return CI_ERR_STATE;
+    float *c = ci_calloc(a, k * d, sizeof(float));
+    double *sum = ci_calloc(a, k * d, sizeof(double));
+    size_t *count = ci_calloc(a, k, sizeof(size_t));
+    int32_t *as = ci_calloc(a, n, sizeof(int32_t));
+    float *sm = ci_calloc(a, n, sizeof(float));
+    float *dist = ci_calloc(a, n, sizeof(float));
+    size_t kp = (k + 15) & ~(size_t)15; /* centroids padded to blocks of 16 */
+    float *ct = ci_calloc(a, kp * d, sizeof(float)); /* centroids, d x kp */
+    float *acc = ci_calloc(a, kp, sizeof(float));
+    ci_status st = CI_OK;
+    if (!c || !sum || !count || !as || !sm || !dist || !ct || !acc) {
+        st = CI_ERR_NOMEM;
+        goto out;
+    }
+    double best = -1e300;
+    ci_rng rng = {seed ^ 0x5DEECE66Dull};
+    if (n_init == 0)
+        n_init = 1;
+    for (unsigned run = 0; run < n_init; run++) {
+        seed_centres(x, n, d, k, &rng, c, dist, NULL);
+        for (size_t i = 0; i < n; i++)
+            as[i] = -1;
+        double obj = 0;
+        for (unsigned it = 0; it < (max_iter ? max_iter : 40); it++) {
+            size_t changed = 0;
+            obj = 0;
+            /* all k similarities of a point at once: the inner loop runs
+             * over centroids, which vectorizes without horizontal sums */
+            for (size_t j = 0; j < k; j++)
+                for (size_t t = 0; t < d; t++)
+                    ct[t * kp + j] = c[j * d + t];
+            for (size_t i = 0; i < n; i++) {
+                const float *p = x + i * d;
+                /* 16 centroids at a time stay in registers across t */
+                for (size_t j0 = 0; j0 < kp; j0 += 16) {
+                    float b[16] = {0};
+                    for (size_t t = 0; t < d; t++) {
+                        float pt = p[t];
+                        const float *row = ct + t * kp + j0;
+                        for (int jj = 0; jj < 16; jj++)
+                            b[jj] += pt * row[jj];
+                    }
+                    memcpy(acc + j0, b, sizeof b);
+                }
+                int32_t bj = 0;
+                float bs = -2;
+                for (size_t j = 0; j < k; j++)
+                    if (acc[j] > bs) {
+                        bs = acc[j];
+                        bj = (int32_t)j;
+                    }
+                changed += as[i] != bj;
+                as[i] = bj;
+                sm[i] = bs;
+                obj += bs;
+            }
+            /* converged when almost nothing moves: the last few flips of
+             * boundary points do not change the themes */
+            if (changed * 1000 <= n)
+                break;
+            memset(sum, 0, k * d * sizeof(double));
+            memset(count, 0, k * sizeof(size_t));
+            for (size_t i = 0; i < n; i++) {
+                double *s = sum + (size_t)as[i] * d;
+                const float *p = x + i * d;
+                for (size_t t = 0; t < d; t++)
+                    s[t] += p[t];
+                count[as[i]]++;
+            }
+            for (size_t j = 0; j < k; j++) {
+                float *cj = c + j * d;
+                if (count[j] == 0) {
+                    /* an empty theme takes the point its centre fits worst */
+                    size_t worst = 0;
+                    for (size_t i = 1; i < n; i++)
+                        if (sm[i] < sm[worst])
+                            worst = i;
+                    memcpy(cj, x + worst * d, d * sizeof(float));
+                    sm[worst] = 2; /* do not pick it twice */
+                    continue;
+                }
+                for (size_t t = 0; t < d; t++)
+                    cj[t] = (float)sum[j * d + t];
+                normalize_row(cj, d);
+            }
+        }
+        if (obj > best) {
+            best = obj;
+            memcpy(assign, as, n * sizeof(int32_t));
+            memcpy(sim, sm, n * sizeof(float));
+            memcpy(centroids, c, k * d * sizeof(float));
+        }
+    }
+    *objective = best;
+out:
+    ci_dealloc(a, c);
+    ci_dealloc(a, sum);
+    ci_dealloc(a, count);
+    ci_dealloc(a, as);
+    ci_dealloc(a, sm);
+    ci_dealloc(a, dist);
+    ci_dealloc(a, ct);
+    ci_dealloc(a, acc);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Nearest-neighbour smoothing                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct scored {
+    uint32_t doc;
+    float s;
+} scored;
+
+/* Offer (doc, s) to a row's list of its best `k` neighbours (sorted). */
+static inline void offer(scored *top, uint32_t *ntop, unsigned k, uint32_t doc, float s)
+{
+    uint32_t n = *ntop;
+    if (n == k && s <= top[n - 1].s)
+        return;
+    uint32_t pos = n < k ? n++ : n - 1;
+    while (pos > 0 && (top[pos - 1].s < s || (top[pos - 1].s == s && top[pos - 1].doc > doc))) {
+        top[pos] = top[pos - 1];
+        pos--;
+    }
+    top[pos].doc = doc;
+    top[pos].s = s;
+    *ntop = n;
+}
+
+ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsigned neighbors,
+                        ci_csr *out)
+{
+    size_t n = x->n;
+    ci_status st = CI_ERR_NOMEM;
+    memset(out, 0, sizeof *out);
+    /* inverted index: column -> (row, value), rows in increasing order */
+    uint32_t *cstart = ci_calloc(a, ncols + 1, sizeof(uint32_t));
+    uint32_t *cur = ci_malloc(a, (ncols + 1) * sizeof(uint32_t));
+    uint32_t *prow = ci_malloc(a, (x->nnz + 1) * sizeof(uint32_t));
+    float *pval = ci_malloc(a, (x->nnz + 1) * sizeof(float));
+    float *score = ci_calloc(a, n + 1, sizeof(float));
+    uint32_t *touched = ci_malloc(a, (n + 1) * sizeof(uint32_t));
+    scored *top = ci_malloc(a, (n * neighbors + 1) * sizeof(scored));
+    uint32_t *ntop = ci_calloc(a, n + 1, sizeof(uint32_t));
+    float *acc = ci_calloc(a, ncols + 1, sizeof(float));
+    uint32_t *acc_cols = ci_malloc(a, (ncols + 1) * sizeof(uint32_t));
+    if (!cstart || !cur || !prow || !pval || !score || !touched || !top || !ntop || !acc || !acc_cols)
+        goto out;
+    for (size_t e = 0; e < x->nnz; e++)
+        cstart[x->col[e] + 1]++;
+    for (size_t c = 0; c < ncols; c++)
+        cstart[c + 1] += cstart[c];
+    memcpy(cur, cstart, (ncols + 1) * sizeof(uint32_t));
+    for (size_t r = 0; r < n; r++)
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            uint32_t p = cur[x->col[e]]++;
+            prow[p] = (uint32_t)r;
+            pval[p] = x->val[e];
+        }
+    /* Each pair once: row r meets only rows after it (the postings past
+     * r's own), and the similarity is offered to both rows' lists. */
+    memcpy(cur, cstart, (ncols + 1) * sizeof(uint32_t));
+    for (size_t r = 0; r < n; r++) {
+        size_t nt = 0;
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            uint32_t c = x->col[e];
+            float w = x->val[e];
+            uint32_t p = ++cur[c]; /* cur[c] was r's own posting */
+            for (uint32_t end = cstart[c + 1]; p < end; p++) {
+                uint32_t o = prow[p];
+                if (score[o] == 0)
+                    touched[nt++] = o;
+                score[o] += w * pval[p];
+            }
+        }
+        for (size_t t = 0; t < nt; t++) {
+            uint32_t o = touched[t];
+            float s = score[o];
+            score[o] = 0;
+            if (s <= 0)
+                continue;
+            offer(top + r * neighbors, &ntop[r], neighbors, o, s);
+            offer(top + (size_t)o * neighbors, &ntop[o], neighbors, (uint32_t)r, s);
+        }
+    }
+    out->row = ci_malloc(a, (n + 1) * sizeof(uint32_t));
+    if (!out->row)
+        goto out;
+    out->n = n;
+    out->row[0] = 0;
+    for (size_t r = 0; r < n; r++) {
+        /* x_r + sum_j (s_j / sum s) x_j, renormalized */
+        const scored *tr = top + r * neighbors;
+        double tot = 0;
+        for (size_t t = 0; t < ntop[r]; t++)
+            tot += tr[t].s;
+        size_t na = 0;
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            if (acc[x->col[e]] == 0)
+                acc_cols[na++] = x->col[e];
+            acc[x->col[e]] += x->val[e];
+        }
+        for (size_t t = 0; t < ntop[r]; t++) {
+            float w = (float)(tr[t].s / tot);
+            uint32_t o = tr[t].doc;
+            for (uint32_t e = x->row[o]; e < x->row[o + 1]; e++) {
+                if (acc[x->col[e]] == 0)
+                    acc_cols[na++] = x->col[e];
+                acc[x->col[e]] += w * x->val[e];
+            }
+        }
+        if (out->nnz + na > out->cap) {
+            size_t cap = out->cap, cap2 = out->cap;
+            if ((st = ci_grow(a, (void **)&out->col, &cap, out->nnz + na, sizeof(uint32_t))) != CI_OK ||
+                (st = ci_grow(a, (void **)&out->val, &cap2, out->nnz + na, sizeof(float))) != CI_OK)
+                goto out;
+            out->cap = cap < cap2 ? cap : cap2;
+        }
+        double ss = 0;
+        for (size_t t = 0; t < na; t++)
+            ss += (double)acc[acc_cols[t]] * acc[acc_cols[t]];
+        float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0;
+        for (size_t t = 0; t < na; t++) {
+            out->col[out->nnz] = acc_cols[t];
+            out->val[out->nnz] = acc[acc_cols[t]] * inv;
+            out->nnz++;
+            acc[acc_cols[t]] = 0;
+        }
+        out->row[r + 1] = (uint32_t)out->nnz;
+    }
+    st = CI_OK;
+out:
+    if (st != CI_OK)
+        ci_csr_free(out, a);
+    ci_dealloc(a, cstart);
+    ci_dealloc(a, cur);
+    ci_dealloc(a, prow);
+    ci_dealloc(a, pval);
+    ci_dealloc(a, score);
+    ci_dealloc(a, touched);
+    ci_dealloc(a, top);
+    ci_dealloc(a, ntop);
+    ci_dealloc(a, acc);
+    ci_dealloc(a, acc_cols);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Truncated SVD                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* y (n x l) = x (n x ncols, sparse) * w (ncols x l) */
+static void csr_mul(const ci_csr *x, const double *w, size_t l, double *y)
+{
+    memset(y, 0, x->n * l * sizeof(double));
+    for (size_t r = 0; r < x->n; r++) {
+        double *yr = y + r * l;
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            const double *wr = w + (size_t)x->col[e] * l;
+            double v = x->val[e];
+            for (size_t t = 0; t < l; t++)
+                yr[t] += v * wr[t];
+        }
+    }
+}
+
+/* z (ncols x l) = x^T (ncols x n) * y (n x l) */
+static void csr_tmul(const ci_csr *x, size_t ncols, const double *y, size_t l, double *z)
+{
+    memset(z, 0, ncols * l * sizeof(double));
+    for (size_t r = 0; r < x->n; r++) {
+        const double *yr = y + r * l;
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            double *zr = z + (size_t)x->col[e] * l;
+            double v = x->val[e];
+            for (size_t t = 0; t < l; t++)
+                zr[t] += v * yr[t];
+        }
+    }
+}
+
+/* Orthonormalize the l columns of y (n x l, row-major), modified
+ * Gram-Schmidt, twice for stability. */
+static void orthonormalize(double *y, size_t n, size_t l)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < l; j++) {
+            for (size_t i = 0; i < j; i++) {
+                double dot = 0;
+                for (size_t r = 0; r < n; r++)
+                    dot += y[r * l + i] * y[r * l + j];
+                for (size_t r = 0; r < n; r++)
+                    y[r * l + j] -= dot * y[r * l + i];
+            }
+            double s = 0;
+            for (size_t r = 0; r < n; r++)
+                s += y[r * l + j] * y[r * l + j];
+            s = s > 1e-300 ? 1.0 / sqrt(s) : 0;
+            for (size_t r = 0; r < n; r++)
+                y[r * l + j] *= s;
+        }
+}
+
+/* Eigen-decomposition of the symmetric l x l matrix m by cyclic Jacobi:
+ * eigenvalues into ev, eigenvectors into the columns of v. */
+static void jacobi(double *m, size_t l, double *ev, double *v)
+{
+    for (size_t i = 0; i < l; i++)
+        for (size_t j = 0; j < l; j++)
+            v[i * l + j] = i == j;
+    for (int sweep = 0; sweep < 60; sweep++) {
+        double off = 0;
+        for (size_t i = 0; i < l; i++)
+            for (size_t j = i + 1; j < l; j++)
+                off += m[i * l + j] * m[i * l + j];
+        if (off < 1e-22)
+            break;
+        for (size_t p = 0; p < l; p++)
+            for (size_t q = p + 1; q < l; q++) {
+                double apq = m[p * l + q];
+                if (fabs(apq) < 1e-300)
+                    continue;
+                double theta = (m[q * l + q] - m[p * l + p]) / (2 * apq);
+                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (size_t r = 0; r < l; r++) {
+                    double mrp = m[r * l + p], mrq = m[r * l + q];
+                    m[r * l + p] = c * mrp - s * mrq;
+                    m[r * l + q] = s * mrp + c * mrq;
+                }
+                for (size_t r = 0; r < l; r++) {
+                    double mpr = m[p * l + r], mqr = m[q * l + r];
+                    m[p * l + r] = c * mpr - s * mqr;
+                    m[q * l + r] = s * mpr + c * mqr;
+                }
+                for (size_t r = 0; r < l; r++) {
+                    double vrp = v[r * l + p], vrq = v[r * l + q];
+                    v[r * l + p] = c * vrp - s * vrq;
+                    v[r * l + q] = s * vrp + c * vrq;
+                }
+            }
+    }
+    for (size_t i = 0; i < l; i++)
+        ev[i] = m[i * l + i];
+}
+
+ci_status ci_lsa(const ci_alloc *a, const ci_csr *x, size_t ncols, size_t d, uint64_t seed,
+                 float *proj)
+{
+    /* Randomized subspace iteration with Rayleigh-Ritz: W (ncols x l) is
+     * driven towards the top right singular subspace of X by W <- orth(X^T X W),
+     * orthonormalizing only this small block; then the l x l matrix
+     * (XW)^T (XW) gives the singular vectors inside it.  The n-row side is
+     * never orthonormalized, which is where the time would go. */
+    size_t l = d + 10;
+    if (l > ncols)
+        l = ncols;
+    if (d > l)
+        d = l;
+    ci_status st = CI_ERR_NOMEM;
+    double *w = ci_malloc(a, ncols * l * sizeof(double));
+    double *y = ci_malloc(a, x->n * l * sizeof(double));
+    double *m = ci_calloc(a, l * l, sizeof(double));
+    double *ev = ci_malloc(a, l * sizeof(double));
+    double *vec = ci_malloc(a, l * l * sizeof(double));
+    size_t *order = ci_malloc(a, l * sizeof(size_t));
+    if (!w || !y || !m || !ev || !vec || !order)
+        goto out;
+    ci_rng rng = {seed ^ 0xA5A5A5A5ull};
+    for (size_t i = 0; i < ncols * l; i++) {
+        double u1 = ci_rng_unit(&rng), u2 = ci_rng_unit(&rng);
+        w[i] = sqrt(-2 * log(u1 + 1e-300)) * cos(6.283185307179586 * u2);
+    }
+    orthonormalize(w, ncols, l);
+    for (int q = 0; q < 4; q++) {
+        csr_mul(x, w, l, y);
+        csr_tmul(x, ncols, y, l, w);
+        orthonormalize(w, ncols, l);
+    }
+    csr_mul(x, w, l, y);
+    /* M = Y^T Y, accumulated row by row (Y is row-major) */
+    for (size_t r = 0; r < x->n; r++) {
+        const double *yr = y + r * l;
+        for (size_t i = 0; i < l; i++) {
+            double yi = yr[i];
+            if (yi == 0)
+                continue;
+            double *mi = m + i * l;
+            for (size_t j = i; j < l; j++)
+                mi[j] += yi * yr[j];
+        }
+    }
+    for (size_t i = 0; i < l; i++)
+        for (size_t j = 0; j < i; j++)
+            m[i * l + j] = m[j * l + i];
+    jacobi(m, l, ev, vec);
+    for (size_t i = 0; i < l; i++)
+        order[i] = i;
+    for (size_t i = 1; i < l; i++) /* by eigenvalue, descending */
+        for (size_t j = i; j > 0 && ev[order[j]] > ev[order[j - 1]]; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    /* V_d = W E_d: x * V_d are the LSA coordinates */
+    for (size_t r = 0; r < ncols; r++)
+        for (size_t t = 0; t < d; t++) {
+            size_t e = order[t];
+            double s = 0;
+            for (size_t i = 0; i < l; i++)
+                s += w[r * l + i] * vec[i * l + e];
+            proj[r * d + t] = (float)s;
+        }
+    st = CI_OK;
+out:
+    ci_dealloc(a, w);
+    ci_dealloc(a, y);
+    ci_dealloc(a, m);
+    ci_dealloc(a, ev);
+    ci_dealloc(a, vec);
+    ci_dealloc(a, order);
+    return st;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Features for theme discovery: what a text is about, not how it is said. */
+#include <string.h>
+
+#include "themes-priv.h"
+
+#ifdef CI_HAVE_STEMMER
+#include <libstemmer.h>
+#endif
+
+CI_API int ci_themes_have_stemmer(void)
+{
+#ifdef CI_HAVE_STEMMER
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* English function words, sorted.  Negations are kept out on purpose: "not
+ * working" and "working" are different themes. */
+static const char *const stop_words[] = {
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "else",
+    "even", "ever", "every", "few", "for", "from", "further", "get", "got", "had", "has", "have",
+    "having", "he", "her", "here", "hers", "herself", "hi", "him", "himself", "his", "how",
+    "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "itself",
+    "just", "let", "me", "might", "more", "most", "much", "must", "my", "myself", "now", "of",
+    "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own",
+    "please", "same", "shall", "she", "should", "so", "some", "such", "than", "that", "that's",
+    "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they",
+    "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "was", "we",
+    "were", "what", "what's", "when", "where", "which", "while", "who", "whom", "why", "will",
+    "with", "would", "you", "you're", "your", "yours", "yourself", "yourselves",
+};
+
+static int is_stop(const char *w, size_t n)
+{
+    size_t lo = 0, hi = sizeof stop_words / sizeof stop_words[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *s = stop_words[mid];
+        int c = strncmp(w, s, n);
+        if (c == 0)
+            c = s[n] ? -1 : 0;
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int bigrams)
+{
+    memset(f, 0, sizeof *f);
+    f->a = *a;
+    f->bigrams = bigrams;
+    ci_allocator pub;
+    ci_allocator_init(&pub);
+    pub.malloc_fn = a->malloc_fn;
+    pub.realloc_fn = a->realloc_fn;
+    pub.free_fn = a->free_fn;
+    pub.user_data = a->ud;
+    ci_status st = ci_tokenizer_new(&pub, &f->tok);
+    if (st != CI_OK)
+        return st;
+#ifdef CI_HAVE_STEMMER
+    /* libstemmer allocates with malloc (it has no allocator hook); only
+     * here and when a word outgrows its buffer. */
+    if (stem) {
+        f->stemmer = sb_stemmer_new("english", "UTF_8");
+        if (!f->stemmer) {
+            ci_tokenizer_free(f->tok);
+            f->tok = NULL;
+            return CI_ERR_NOMEM;
+        }
+    }
+#else
+    (void)stem;
+#endif
+    return CI_OK;
+}
+
+void ci_featurizer_free(ci_featurizer *f)
+{
+    ci_tokenizer_free(f->tok);
+#ifdef CI_HAVE_STEMMER
+    if (f->stemmer)
+        sb_stemmer_delete(f->stemmer);
+#endif
+    ci_dealloc(&f->a, f->buf);
+    ci_dealloc(&f->a, f->off);
+    ci_dealloc(&f->a, f->len);
+    ci_dealloc(&f->a, f->soff);
+    ci_dealloc(&f->a, f->slen);
+    ci_dealloc(&f->a, f->surface);
+    memset(f, 0, sizeof *f);
+}
+
+static ci_status push(ci_featurizer *f, const char *s, size_t n, const char *surf, size_t sn)
+{
+    ci_status st;
+    if (f->n + 1 > f->cap) {
+        size_t cap = f->cap;
+        if ((st = ci_grow(&f->a, (void **)&f->off, &cap, f->n + 1, sizeof *f->off)) != CI_OK)
+            return st;
+        cap = f->cap;
+        if ((st = ci_grow(&f->a, (void **)&f->len, &cap, f->n + 1, sizeof *f->len)) != CI_OK)
+            return st;
+        cap = f->cap;
+        if ((st = ci_grow(&f->a, (void **)&f->soff, &cap, f->n + 1, sizeof *f->soff)) != CI_OK)
+            return st;
+        cap = f->cap;
+        if ((st = ci_grow(&f->a, (void **)&f->slen, &cap, f->n + 1, sizeof *f->slen)) != CI_OK)
+            return st;
+        f->cap = cap;
+    }
+    if ((st = ci_grow(&f->a, (void **)&f->buf, &f->buf_cap, f->buf_len + n + 1, 1)) != CI_OK ||
+        (st = ci_grow(&f->a, (void **)&f->surface, &f->surface_cap, f->surface_len + sn + 1, 1)) != CI_OK)
+        return st;
+    f->off[f->n] = (uint32_t)f->buf_len;
+    f->len[f->n] = (uint32_t)n;
+    memcpy(f->buf + f->buf_len, s, n);
+    f->buf_len += n;
+    f->buf[f->buf_len++] = '\0';
+    f->soff[f->n] = (uint32_t)f->surface_len;
+    f->slen[f->n] = (uint32_t)sn;
+    memcpy(f->surface + f->surface_len, surf, sn);
+    f->surface_len += sn;
+    f->n++;
+    return CI_OK;
+}
+
+static int has_digit(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= '0' && s[i] <= '9')
+            return 1;
+    return 0;
+}
+
+ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
+{
+    ci_status st;
+    f->n = f->buf_len = f->surface_len = 0;
+    ci_tokenizer_reset(f->tok);
+    if ((st = ci_tokenizer_feed(f->tok, text, len)) != CI_OK ||
+        (st = ci_tokenizer_finish(f->tok)) != CI_OK)
+        return st;
+    ci_token t;
+    ci_token_init(&t);
+    while ((st = ci_tokenizer_next(f->tok, &t)) == CI_OK) {
+        const char *w = t.norm;
+        size_t n = t.norm_len;
+        switch (t.kind) {
+        case CI_TOKEN_PUNCT:
+        case CI_TOKEN_SYMBOL:
+            continue;
+        case CI_TOKEN_NUMBER:
+            st = push(f, "<num>", 5, w, n);
+            break;
+        case CI_TOKEN_URL:
+            st = push(f, "<url>", 5, w, n);
+            break;
+        case CI_TOKEN_EMAIL:
+            st = push(f, "<email>", 7, w, n);
+            break;
+        case CI_TOKEN_MENTION:
+            st = push(f, "<user>", 6, w, n);
+            break;
+        case CI_TOKEN_EMOJI:
+        case CI_TOKEN_EMOTICON:
+            st = push(f, w, n, w, n);
+            break;
+        case CI_TOKEN_HASHTAG:
+            w++;
+            n--;
+            /* fall through */
+        default:
+            if (t.flags & CI_TOKEN_NEGATION) {
+                /* "can't", "doesnt" and "not" are the same signal */
+                st = push(f, "not", 3, w, n);
+                break;
+            }
+            if (n < 2 || is_stop(w, n))
+                continue;
+            if (has_digit(w, n)) {
+                /* order numbers, reference codes: one placeholder */
+                st = push(f, "<id>", 4, w, n);
+                break;
+            }
+#ifdef CI_HAVE_STEMMER
+            if (f->stemmer) {
+                const sb_symbol *r = sb_stemmer_stem(f->stemmer, (const sb_symbol *)w, (int)n);
+                if (!r)
+                    return CI_ERR_NOMEM;
+                st = push(f, (const char *)r, (size_t)sb_stemmer_length(f->stemmer), w, n);
+                break;
+            }
+#endif
+            st = push(f, w, n, w, n);
+            break;
+        }
+        if (st != CI_OK)
+            return st;
+    }
+    return st == CI_DONE ? CI_OK : st;
+}
+
+void ci_csr_free(ci_csr *m, const ci_alloc *a)
+{
+    ci_dealloc(a, m->row);
+    ci_dealloc(a, m->col);
+    ci_dealloc(a, m->val);
+    memset(m, 0, sizeof *m);
+}

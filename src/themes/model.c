@@ -1,0 +1,1048 @@
+/* SPDX-License-Identifier: MIT */
+/* The fitted theme model: accessors, assignment, merging, persistence. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../common/diag-priv.h"
+#include "themes-priv.h"
+
+ci_status ci_model_pool_add(ci_theme_model *m, const char *s, size_t n, uint32_t *off)
+{
+    if (m->pool_len + n > UINT32_MAX)
+        return CI_ERR_LIMIT;
+    ci_status st = ci_grow(&m->a, (void **)&m->pool, &m->pool_cap, m->pool_len + n + 1, 1);
+    if (st != CI_OK)
+        return st;
+    if (n)
+        memcpy(m->pool + m->pool_len, s, n);
+    *off = (uint32_t)m->pool_len;
+    m->pool_len += n;
+    return CI_OK;
+}
+
+CI_API void ci_theme_model_free(ci_theme_model *m)
+{
+    if (!m)
+        return;
+    ci_alloc a = m->a;
+    ci_strmap_free(&m->vocab);
+    ci_dealloc(&a, m->idf);
+    ci_dealloc(&a, m->proj);
+    ci_dealloc(&a, m->centroids);
+    ci_dealloc(&a, m->themes);
+    ci_dealloc(&a, m->terms);
+    ci_dealloc(&a, m->examples);
+    ci_dealloc(&a, m->pool);
+    ci_dealloc(&a, m);
+}
+
+CI_API size_t ci_theme_model_count(const ci_theme_model *m)
+{
+    return m ? m->k : 0;
+}
+
+CI_API void ci_theme_info_init(ci_theme_info *info)
+{
+    if (!info)
+        return;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+}
+
+CI_API ci_status ci_theme_model_info(const ci_theme_model *m, size_t i, ci_theme_info *info)
+{
+    if (!m || !info)
+        return CI_ERR_INVALID;
+    if (info->struct_size < sizeof(ci_theme_info))
+        return CI_ERR_STRUCT_SIZE;
+    if (i >= m->k)
+        return CI_ERR_NOT_FOUND;
+    const theme_rec *t = &m->themes[i];
+    info->label = m->pool + t->label_off;
+    info->label_len = t->label_len;
+    info->size = (size_t)t->size;
+    info->n_terms = t->n_terms;
+    info->n_examples = t->n_examples;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_model_term(const ci_theme_model *m, size_t i, size_t j,
+                                     const char **term, size_t *len, double *weight)
+{
+    if (!m || !term || !len)
+        return CI_ERR_INVALID;
+    if (i >= m->k || j >= m->themes[i].n_terms)
+        return CI_ERR_NOT_FOUND;
+    const theme_term *t = &m->terms[m->themes[i].first_term + j];
+    *term = m->pool + t->off;
+    *len = t->len;
+    if (weight)
+        *weight = t->weight;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_model_example(const ci_theme_model *m, size_t i, size_t j,
+                                        const char **text, size_t *len, double *similarity)
+{
+    if (!m || !text || !len)
+        return CI_ERR_INVALID;
+    if (i >= m->k || j >= m->themes[i].n_examples)
+        return CI_ERR_NOT_FOUND;
+    const theme_example *e = &m->examples[m->themes[i].first_example + j];
+    *text = m->pool + e->off;
+    *len = e->len;
+    if (similarity)
+        *similarity = e->sim;
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Assignment                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct window {
+    int64_t start;
+    uint64_t total, unassigned;
+} window;
+
+struct ci_theme_assigner {
+    ci_alloc a;
+    const ci_theme_model *m;
+    ci_featurizer fz;
+    int64_t window_seconds;
+    float *z;            /* d */
+    uint32_t *cols;      /* the text's columns */
+    float *vals;
+    size_t cap;
+    window *win;         /* sorted by start */
+    size_t nwin, win_cap;
+};
+
+CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_seconds,
+                                       const ci_allocator *alloc, ci_theme_assigner **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    if (!m || window_seconds < 0)
+        return CI_ERR_INVALID;
+    ci_alloc a = m->a;
+    if (alloc && ci_alloc_resolve(alloc, &a) != CI_OK)
+        return CI_ERR_INVALID;
+    ci_theme_assigner *s = ci_calloc(&a, 1, sizeof *s);
+    if (!s)
+        return CI_ERR_NOMEM;
+    s->a = a;
+    s->m = m;
+    s->window_seconds = window_seconds ? window_seconds : 86400;
+    s->z = ci_calloc(&a, m->d + 1, sizeof(float));
+    ci_status st = s->z ? CI_OK : CI_ERR_NOMEM;
+    if (st == CI_OK && !m->vector_mode)
+        st = ci_featurizer_init(&s->fz, &a, m->stem, m->bigrams);
+    if (st != CI_OK) {
+        ci_dealloc(&a, s->z);
+        ci_dealloc(&a, s);
+        return st;
+    }
+    *out = s;
+    return CI_OK;
+}
+
+CI_API void ci_theme_assigner_free(ci_theme_assigner *s)
+{
+    if (!s)
+        return;
+    ci_alloc a = s->a;
+    if (!s->m->vector_mode)
+        ci_featurizer_free(&s->fz);
+    ci_dealloc(&a, s->z);
+    ci_dealloc(&a, s->cols);
+    ci_dealloc(&a, s->vals);
+    ci_dealloc(&a, s->win);
+    ci_dealloc(&a, s);
+}
+
+static ci_status count_window(ci_theme_assigner *s, int64_t ts, int unassigned)
+{
+    if (ts == CI_TIME_NONE)
+        return CI_OK;
+    int64_t w = s->window_seconds;
+    int64_t start = (ts >= 0 ? ts / w : -((-ts + w - 1) / w)) * w;
+    size_t lo = 0, hi = s->nwin;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->win[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == s->nwin || s->win[lo].start != start) {
+        ci_status st = ci_grow(&s->a, (void **)&s->win, &s->win_cap, s->nwin + 1, sizeof *s->win);
+        if (st != CI_OK)
+            return st;
+        memmove(s->win + lo + 1, s->win + lo, (s->nwin - lo) * sizeof *s->win);
+        s->win[lo].start = start;
+        s->win[lo].total = s->win[lo].unassigned = 0;
+        s->nwin++;
+    }
+    s->win[lo].total++;
+    s->win[lo].unassigned += unassigned != 0;
+    return CI_OK;
+}
+
+static void nearest(const ci_theme_model *m, const float *z, int *theme, double *sim)
+{
+    int best = -1;
+    double bs = -2;
+    for (size_t j = 0; j < m->k; j++) {
+        const float *c = m->centroids + j * m->d;
+        double s = 0;
+        for (size_t t = 0; t < m->d; t++)
+            s += (double)z[t] * c[t];
+        if (s > bs) {
+            bs = s;
+            best = (int)j;
+        }
+    }
+    *sim = bs < -1 ? 0 : bs;
+    *theme = bs >= m->min_similarity ? best : -1;
+}
+
+CI_API ci_status ci_theme_assign(ci_theme_assigner *s, const char *text, size_t len,
+                                 int64_t timestamp, int *theme, double *similarity)
+{
+    if (!s || !theme || (!text && len))
+        return CI_ERR_INVALID;
+    const ci_theme_model *m = s->m;
+    if (m->vector_mode)
+        return CI_ERR_STATE;
+    ci_status st = ci_featurize(&s->fz, text ? text : "", len);
+    if (st != CI_OK)
+        return st;
+    const ci_featurizer *f = &s->fz;
+    if (f->n > s->cap) {
+        size_t c1 = s->cap, c2 = s->cap;
+        if ((st = ci_grow(&s->a, (void **)&s->cols, &c1, f->n, sizeof *s->cols)) != CI_OK ||
+            (st = ci_grow(&s->a, (void **)&s->vals, &c2, f->n, sizeof *s->vals)) != CI_OK)
+            return st;
+        s->cap = c1 < c2 ? c1 : c2;
+    }
+    /* sublinear TF-IDF over the model's vocabulary */
+    size_t nz = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        long c = ci_strmap_find(&m->vocab, f->buf + f->off[i], f->len[i]);
+        if (c < 0)
+            continue;
+        size_t k = 0;
+        while (k < nz && s->cols[k] != (uint32_t)c)
+            k++;
+        if (k == nz) {
+            s->cols[nz] = (uint32_t)c;
+            s->vals[nz++] = 0;
+        }
+        s->vals[k] += 1;
+    }
+    double ss = 0;
+    for (size_t k = 0; k < nz; k++) {
+        s->vals[k] = (1.0f + logf(s->vals[k])) * m->idf[s->cols[k]];
+        ss += (double)s->vals[k] * s->vals[k];
+    }
+    double sim = 0;
+    int th = -1;
+    if (nz) {
+        memset(s->z, 0, m->d * sizeof(float));
+        for (size_t k = 0; k < nz; k++) {
+            float v = (float)(s->vals[k] / sqrt(ss));
+            if (m->proj) {
+                const float *p = m->proj + (size_t)s->cols[k] * m->d;
+                for (size_t t = 0; t < m->d; t++)
+                    s->z[t] += v * p[t];
+            } else {
+                s->z[s->cols[k]] = v;
+            }
+        }
+        double zz = 0;
+        for (size_t t = 0; t < m->d; t++)
+            zz += (double)s->z[t] * s->z[t];
+        if (zz > 0) {
+            float inv = (float)(1.0 / sqrt(zz));
+            for (size_t t = 0; t < m->d; t++)
+                s->z[t] *= inv;
+            nearest(m, s->z, &th, &sim);
+        }
+    }
+    if ((st = count_window(s, timestamp, th < 0)) != CI_OK)
+        return st;
+    *theme = th;
+    if (similarity)
+        *similarity = sim;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_assign_vector(ci_theme_assigner *s, const float *vec, size_t dims,
+                                        int64_t timestamp, int *theme, double *similarity)
+{
+    if (!s || !vec || !theme)
+        return CI_ERR_INVALID;
+    const ci_theme_model *m = s->m;
+    if (!m->vector_mode)
+        return CI_ERR_STATE;
+    if (dims != m->d)
+        return CI_ERR_RANGE;
+    double ss = 0;
+    for (size_t i = 0; i < dims; i++) {
+        if (!isfinite(vec[i]))
+            return CI_ERR_NONFINITE;
+        ss += (double)vec[i] * vec[i];
+    }
+    double sim = 0;
+    int th = -1;
+    if (ss > 0) {
+        for (size_t i = 0; i < dims; i++)
+            s->z[i] = (float)(vec[i] / sqrt(ss));
+        nearest(m, s->z, &th, &sim);
+    }
+    ci_status st = count_window(s, timestamp, th < 0);
+    if (st != CI_OK)
+        return st;
+    *theme = th;
+    if (similarity)
+        *similarity = sim;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_assigner_window(const ci_theme_assigner *s, size_t i, int64_t *start,
+                                          uint64_t *total, uint64_t *unassigned)
+{
+    if (!s || !start || !total || !unassigned)
+        return CI_ERR_INVALID;
+    if (i >= s->nwin)
+        return CI_ERR_NOT_FOUND;
+    *start = s->win[i].start;
+    *total = s->win[i].total;
+    *unassigned = s->win[i].unassigned;
+    return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Copying and merging                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void *dup_bytes(const ci_alloc *a, const void *p, size_t n)
+{
+    void *q = ci_malloc(a, n ? n : 1);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* A deep copy, the starting point of merge and of loading. */
+static ci_status model_copy(const ci_theme_model *m, ci_theme_model **out)
+{
+    ci_theme_model *c = ci_calloc(&m->a, 1, sizeof *c);
+    if (!c)
+        return CI_ERR_NOMEM;
+    *c = *m;
+    ci_strmap_init(&c->vocab, &m->a);
+    c->idf = NULL;
+    c->proj = NULL;
+    c->centroids = NULL;
+    c->themes = NULL;
+    c->terms = NULL;
+    c->examples = NULL;
+    c->pool = NULL;
+    size_t nv = m->vocab.count;
+    ci_status st = CI_OK;
+    for (size_t i = 0; i < nv && st == CI_OK; i++) {
+        size_t kl, idx;
+        int added;
+        const char *k = ci_strmap_key(&m->vocab, i, &kl);
+        st = ci_strmap_put(&c->vocab, k, kl, &idx, &added);
+    }
+    if (st == CI_OK) {
+        c->idf = dup_bytes(&m->a, m->idf, nv * sizeof(float));
+        c->proj = m->proj ? dup_bytes(&m->a, m->proj, nv * m->d * sizeof(float)) : NULL;
+        c->centroids = dup_bytes(&m->a, m->centroids, m->k * m->d * sizeof(float));
+        c->themes = dup_bytes(&m->a, m->themes, m->k * sizeof(theme_rec));
+        c->terms = dup_bytes(&m->a, m->terms, m->n_terms * sizeof(theme_term));
+        c->examples = dup_bytes(&m->a, m->examples, m->n_examples * sizeof(theme_example));
+        c->pool = dup_bytes(&m->a, m->pool, m->pool_len);
+        c->pool_cap = m->pool_len;
+        if (!c->idf || (m->proj && !c->proj) || !c->centroids || !c->themes || !c->terms ||
+            !c->examples || !c->pool)
+            st = CI_ERR_NOMEM;
+    }
+    if (st != CI_OK) {
+        ci_theme_model_free(c);
+        return st;
+    }
+    *out = c;
+    return CI_OK;
+}
+
+typedef struct merged_term {
+    uint32_t off, len;
+    float w;
+} merged_term;
+
+CI_API ci_status ci_theme_model_merge(const ci_theme_model *m, size_t a, size_t b,
+                                      ci_theme_model **out)
+{
+    if (!out)
+        return CI_ERR_INVALID;
+    *out = NULL;
+    if (!m || a == b)
+        return CI_ERR_INVALID;
+    if (a >= m->k || b >= m->k)
+        return CI_ERR_NOT_FOUND;
+    if (m->k < 2)
+        return CI_ERR_INVALID;
+    size_t keep = a < b ? a : b, drop = a < b ? b : a;
+    ci_theme_model *c;
+    ci_status st = model_copy(m, &c);
+    if (st != CI_OK)
+        return st;
+    const theme_rec *ta = &m->themes[keep], *tb = &m->themes[drop];
+    double wa = (double)ta->size, wb = (double)tb->size;
+    if (wa + wb == 0)
+        wa = wb = 1;
+    /* centroid: size-weighted mean, renormalized */
+    float *ck = c->centroids + keep * c->d;
+    const float *cb = m->centroids + drop * m->d;
+    double ss = 0;
+    for (size_t t = 0; t < c->d; t++) {
+        ck[t] = (float)((wa * ck[t] + wb * cb[t]) / (wa + wb));
+        ss += (double)ck[t] * ck[t];
+    }
+    for (size_t t = 0; t < c->d && ss > 0; t++)
+        ck[t] = (float)(ck[t] / sqrt(ss));
+    /* terms: weights combined by size, the best n kept; examples pooled by similarity */
+    size_t nt = ta->n_terms + tb->n_terms, ne = ta->n_examples + tb->n_examples;
+    merged_term *mt = ci_calloc(&m->a, nt + 1, sizeof *mt);
+    theme_example *me = ci_calloc(&m->a, ne + 1, sizeof *me);
+    if (!mt || !me) {
+        st = CI_ERR_NOMEM;
+        goto fail;
+    }
+    size_t n_mt = 0;
+    for (int side = 0; side < 2; side++) {
+        const theme_rec *th = side ? tb : ta;
+        double w = (side ? wb : wa) / (wa + wb);
+        for (uint32_t j = 0; j < th->n_terms; j++) {
+            const theme_term *tt = &m->terms[th->first_term + j];
+            size_t q = 0;
+            while (q < n_mt && !(mt[q].len == tt->len &&
+                                 memcmp(m->pool + mt[q].off, m->pool + tt->off, tt->len) == 0))
+                q++;
+            if (q == n_mt) {
+                mt[q].off = tt->off;
+                mt[q].len = tt->len;
+                n_mt++;
+            }
+            mt[q].w += (float)(w * tt->weight);
+        }
+    }
+    for (size_t i = 1; i < n_mt; i++)
+        for (size_t j = i; j > 0 && mt[j].w > mt[j - 1].w; j--) {
+            merged_term x = mt[j];
+            mt[j] = mt[j - 1];
+            mt[j - 1] = x;
+        }
+    size_t nkeep_terms = ta->n_terms > tb->n_terms ? ta->n_terms : tb->n_terms;
+    if (nkeep_terms > n_mt)
+        nkeep_terms = n_mt;
+    for (size_t e = 0; e < ta->n_examples; e++)
+        me[e] = m->examples[ta->first_example + e];
+    for (size_t e = 0; e < tb->n_examples; e++)
+        me[ta->n_examples + e] = m->examples[tb->first_example + e];
+    for (size_t i = 1; i < ne; i++)
+        for (size_t j = i; j > 0 && me[j].sim > me[j - 1].sim; j--) {
+            theme_example x = me[j];
+            me[j] = me[j - 1];
+            me[j - 1] = x;
+        }
+    size_t nkeep_ex = ta->n_examples > tb->n_examples ? ta->n_examples : tb->n_examples;
+    /* rebuild the term and example tables without the dropped theme_rec */
+    theme_term *terms = ci_calloc(&m->a, m->n_terms + 1, sizeof *terms);
+    theme_example *exs = ci_calloc(&m->a, m->n_examples + 1, sizeof *exs);
+    if (!terms || !exs) {
+        ci_dealloc(&m->a, terms);
+        ci_dealloc(&m->a, exs);
+        st = CI_ERR_NOMEM;
+        goto fail;
+    }
+    size_t nt2 = 0, ne2 = 0, w = 0;
+    for (size_t j = 0; j < m->k; j++) {
+        if (j == drop)
+            continue;
+        theme_rec th = m->themes[j];
+        size_t first_t = nt2, first_e = ne2;
+        if (j == keep) {
+            for (size_t q = 0; q < nkeep_terms; q++) {
+                terms[nt2].off = mt[q].off;
+                terms[nt2].len = mt[q].len;
+                terms[nt2++].weight = mt[q].w;
+            }
+            for (size_t q = 0; q < nkeep_ex; q++)
+                exs[ne2++] = me[q];
+            th.size = ta->size + tb->size;
+            th.n_terms = (uint32_t)nkeep_terms;
+            th.n_examples = (uint32_t)nkeep_ex;
+            /* label: the two best merged terms */
+            char label[512];
+            size_t ll = 0;
+            for (size_t q = 0; q < nkeep_terms && q < 2; q++) {
+                if (ll + mt[q].len + 2 >= sizeof label)
+                    break;
+                if (q) {
+                    memcpy(label + ll, ", ", 2);
+                    ll += 2;
+                }
+                memcpy(label + ll, m->pool + mt[q].off, mt[q].len);
+                ll += mt[q].len;
+            }
+            if ((st = ci_model_pool_add(c, label, ll, &th.label_off)) != CI_OK) {
+                ci_dealloc(&m->a, terms);
+                ci_dealloc(&m->a, exs);
+                goto fail;
+            }
+            th.label_len = (uint32_t)ll;
+        } else {
+            for (uint32_t q = 0; q < th.n_terms; q++)
+                terms[nt2++] = m->terms[th.first_term + q];
+            for (uint32_t q = 0; q < th.n_examples; q++)
+                exs[ne2++] = m->examples[th.first_example + q];
+        }
+        th.first_term = (uint32_t)first_t;
+        th.first_example = (uint32_t)first_e;
+        c->themes[w] = th;
+        if (w != j)
+            memcpy(c->centroids + w * c->d, c->centroids + j * c->d, c->d * sizeof(float));
+        w++;
+    }
+    ci_dealloc(&m->a, c->terms);
+    ci_dealloc(&m->a, c->examples);
+    c->terms = terms;
+    c->n_terms = nt2;
+    c->examples = exs;
+    c->n_examples = ne2;
+    c->k = m->k - 1;
+    ci_dealloc(&m->a, mt);
+    ci_dealloc(&m->a, me);
+    *out = c;
+    return CI_OK;
+fail:
+    ci_dealloc(&m->a, mt);
+    ci_dealloc(&m->a, me);
+    ci_theme_model_free(c);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Persistence                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * File layout (all integers little-endian):
+ *   magic "CITHEME\0" | u32 format version | u32 reserved (0)
+ *   u64 payload length | u32 CRC-32 of the payload | u64 compressed length
+ *   zlib-compressed payload
+ * The payload is a sequence of fields written by put_* below; readers
+ * check every length against what remains, so a corrupt file is an error,
+ * never an out-of-bounds read.
+ */
+#define MODEL_MAGIC "CITHEME"
+#define MODEL_VERSION 1u
+#define HEADER_SIZE (8 + 4 + 4 + 8 + 4 + 8)
+#define MAX_PAYLOAD ((uint64_t)1 << 32)
+
+typedef struct wbuf {
+    const ci_alloc *a;
+    unsigned char *p;
+    size_t n, cap;
+    int err;
+} wbuf;
+
+static void put(wbuf *w, const void *src, size_t n)
+{
+    if (w->err)
+        return;
+    if (ci_grow(w->a, (void **)&w->p, &w->cap, w->n + n, 1) != CI_OK) {
+        w->err = 1;
+        return;
+    }
+    if (n)
+        memcpy(w->p + w->n, src, n);
+    w->n += n;
+}
+
+static void put_u32(wbuf *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    put(w, b, 4);
+}
+
+static void put_u64(wbuf *w, uint64_t v)
+{
+    put_u32(w, (uint32_t)v);
+    put_u32(w, (uint32_t)(v >> 32));
+}
+
+static void put_f32(wbuf *w, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(w, v);
+}
+
+static void put_f64(wbuf *w, double f)
+{
+    uint64_t v;
+    memcpy(&v, &f, 8);
+    put_u64(w, v);
+}
+
+static void put_floats(wbuf *w, const float *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_f32(w, f[i]);
+}
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    return ci_calloc((const ci_alloc *)opaque, items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    ci_dealloc((const ci_alloc *)opaque, p);
+}
+
+CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_t *len)
+{
+    if (!m || !data || !len)
+        return CI_ERR_INVALID;
+    *data = NULL;
+    *len = 0;
+    wbuf w = {&m->a, NULL, 0, 0, 0};
+    put_u32(&w, (uint32_t)m->vector_mode);
+    put_u32(&w, (uint32_t)m->stem);
+    put_u32(&w, (uint32_t)m->bigrams);
+    put_f64(&w, m->min_similarity);
+    put_u64(&w, m->k);
+    put_u64(&w, m->d);
+    put_u64(&w, m->vocab.count);
+    for (size_t i = 0; i < m->vocab.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&m->vocab, i, &kl);
+        put_u32(&w, (uint32_t)kl);
+        put(&w, k, kl);
+    }
+    put_floats(&w, m->idf, m->vocab.count);
+    put_u32(&w, m->proj != NULL);
+    if (m->proj)
+        put_floats(&w, m->proj, m->vocab.count * m->d);
+    put_floats(&w, m->centroids, m->k * m->d);
+    for (size_t i = 0; i < m->k; i++) {
+        const theme_rec *t = &m->themes[i];
+        put_u32(&w, t->label_off);
+        put_u32(&w, t->label_len);
+        put_u64(&w, t->size);
+        put_u32(&w, t->first_term);
+        put_u32(&w, t->n_terms);
+        put_u32(&w, t->first_example);
+        put_u32(&w, t->n_examples);
+    }
+    put_u64(&w, m->n_terms);
+    for (size_t i = 0; i < m->n_terms; i++) {
+        put_u32(&w, m->terms[i].off);
+        put_u32(&w, m->terms[i].len);
+        put_f32(&w, m->terms[i].weight);
+    }
+    put_u64(&w, m->n_examples);
+    for (size_t i = 0; i < m->n_examples; i++) {
+        put_u32(&w, m->examples[i].off);
+        put_u32(&w, m->examples[i].len);
+        put_f32(&w, m->examples[i].sim);
+    }
+    put_u64(&w, m->pool_len);
+    put(&w, m->pool, m->pool_len);
+    if (w.err || (uint64_t)w.n >= MAX_PAYLOAD) {
+        ci_dealloc(&m->a, w.p);
+        return w.err ? CI_ERR_NOMEM : CI_ERR_LIMIT;
+    }
+    /* compress through the model's allocator */
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    zs.zalloc = z_alloc;
+    zs.zfree = z_free;
+    zs.opaque = (voidpf)&m->a;
+    if (deflateInit(&zs, 6) != Z_OK) {
+        ci_dealloc(&m->a, w.p);
+        return CI_ERR_NOMEM;
+    }
+    size_t bound = deflateBound(&zs, (uLong)w.n);
+    char *outp = ci_user_alloc(&m->a, HEADER_SIZE + bound);
+    if (!outp) {
+        deflateEnd(&zs);
+        ci_dealloc(&m->a, w.p);
+        return CI_ERR_NOMEM;
+    }
+    zs.next_in = w.p;
+    zs.avail_in = (uInt)w.n;
+    zs.next_out = (Bytef *)outp + HEADER_SIZE;
+    zs.avail_out = (uInt)bound;
+    int zr = deflate(&zs, Z_FINISH);
+    size_t clen = zs.total_out;
+    deflateEnd(&zs);
+    uint32_t crc = (uint32_t)crc32(0L, w.p, (uInt)w.n);
+    uint64_t plen = w.n;
+    ci_dealloc(&m->a, w.p);
+    if (zr != Z_STREAM_END) {
+        ci_free(outp);
+        return CI_ERR_NOMEM;
+    }
+    wbuf h = {&m->a, NULL, 0, 0, 0};
+    put(&h, MODEL_MAGIC, 8);
+    put_u32(&h, MODEL_VERSION);
+    put_u32(&h, 0);
+    put_u64(&h, plen);
+    put_u32(&h, crc);
+    put_u64(&h, clen);
+    if (h.err) {
+        ci_dealloc(&m->a, h.p);
+        ci_free(outp);
+        return CI_ERR_NOMEM;
+    }
+    memcpy(outp, h.p, HEADER_SIZE);
+    ci_dealloc(&m->a, h.p);
+    *data = outp;
+    *len = HEADER_SIZE + clen;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *path)
+{
+    if (!m || !path)
+        return CI_ERR_INVALID;
+    char *data;
+    size_t len;
+    ci_status st = ci_theme_model_save(m, &data, &len);
+    if (st != CI_OK)
+        return st;
+    /* write beside, then rename: a crash never leaves half a model */
+    size_t pl = strlen(path);
+    char *tmp = ci_malloc(&m->a, pl + 8);
+    if (!tmp) {
+        ci_free(data);
+        return CI_ERR_NOMEM;
+    }
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    st = CI_ERR_IO;
+    if (f) {
+        size_t wr = fwrite(data, 1, len, f);
+        int cl = fclose(f);
+        if (wr == len && cl == 0 && rename(tmp, path) == 0)
+            st = CI_OK;
+        else
+            remove(tmp);
+    }
+    ci_dealloc(&m->a, tmp);
+    ci_free(data);
+    return st;
+}
+
+typedef struct rbuf {
+    const unsigned char *p;
+    size_t n, pos;
+    int err;
+} rbuf;
+
+static const unsigned char *take(rbuf *r, size_t n)
+{
+    if (r->err || n > r->n - r->pos) {
+        r->err = 1;
+        return NULL;
+    }
+    const unsigned char *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint32_t get_u32(rbuf *r)
+{
+    const unsigned char *b = take(r, 4);
+    return b ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24 : 0;
+}
+
+static uint64_t get_u64(rbuf *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static float get_f32(rbuf *r)
+{
+    uint32_t v = get_u32(r);
+    float f;
+    memcpy(&f, &v, 4);
+    return f;
+}
+
+static double get_f64(rbuf *r)
+{
+    uint64_t v = get_u64(r);
+    double f;
+    memcpy(&f, &v, 8);
+    return f;
+}
+
+static int get_floats(rbuf *r, float *f, size_t n)
+{
+    if (r->err || n > (r->n - r->pos) / 4) {
+        r->err = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        f[i] = get_f32(r);
+        if (!isfinite(f[i])) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
+{
+    ci_status st;
+    m->vector_mode = get_u32(r) != 0;
+    m->stem = get_u32(r) != 0;
+    m->bigrams = get_u32(r) != 0;
+    m->min_similarity = get_f64(r);
+    uint64_t k = get_u64(r), d = get_u64(r), nv = get_u64(r);
+    if (r->err || k == 0 || k > 100000 || d == 0 || d > 10000000 || nv > 100000000 ||
+        !(m->min_similarity >= -1 && m->min_similarity <= 1) ||
+        (!m->vector_mode && nv == 0))
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "model header fields out of range");
+    m->k = (size_t)k;
+    m->d = (size_t)d;
+    for (uint64_t i = 0; i < nv; i++) {
+        uint32_t kl = get_u32(r);
+        const unsigned char *key = take(r, kl);
+        if (!key)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "truncated vocabulary");
+        size_t idx;
+        int added;
+        if ((st = ci_strmap_put(&m->vocab, (const char *)key, kl, &idx, &added)) != CI_OK)
+            return st;
+        if (!added)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "duplicate vocabulary term");
+    }
+    /* sizes are checked against what remains before allocating */
+    if (nv > (r->n - r->pos) / 4)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated idf table");
+    m->idf = ci_malloc(&m->a, (size_t)nv * sizeof(float) + 1);
+    if (!m->idf)
+        return CI_ERR_NOMEM;
+    if (!get_floats(r, m->idf, (size_t)nv))
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad idf table");
+    uint32_t has_proj = get_u32(r);
+    if (has_proj) {
+        if (d && nv > (r->n - r->pos) / 4 / d)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated projection");
+        m->proj = ci_malloc(&m->a, (size_t)(nv * d) * sizeof(float) + 1);
+        if (!m->proj)
+            return CI_ERR_NOMEM;
+        if (!get_floats(r, m->proj, (size_t)(nv * d)))
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad projection");
+    } else if (!m->vector_mode && d != nv) {
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "dimension does not match vocabulary");
+    }
+    if (k > (r->n - r->pos) / 4 / d)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated centroids");
+    m->centroids = ci_malloc(&m->a, (size_t)(k * d) * sizeof(float) + 1);
+    m->themes = ci_calloc(&m->a, (size_t)k + 1, sizeof(theme_rec));
+    if (!m->centroids || !m->themes)
+        return CI_ERR_NOMEM;
+    if (!get_floats(r, m->centroids, (size_t)(k * d)))
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad centroids");
+    for (size_t i = 0; i < k; i++) {
+        theme_rec *t = &m->themes[i];
+        t->label_off = get_u32(r);
+        t->label_len = get_u32(r);
+        t->size = get_u64(r);
+        t->first_term = get_u32(r);
+        t->n_terms = get_u32(r);
+        t->first_example = get_u32(r);
+        t->n_examples = get_u32(r);
+    }
+    uint64_t nt = get_u64(r);
+    if (r->err || nt > (r->n - r->pos) / 12)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated term table");
+    m->terms = ci_calloc(&m->a, (size_t)nt + 1, sizeof(theme_term));
+    if (!m->terms)
+        return CI_ERR_NOMEM;
+    m->n_terms = (size_t)nt;
+    for (size_t i = 0; i < nt; i++) {
+        m->terms[i].off = get_u32(r);
+        m->terms[i].len = get_u32(r);
+        m->terms[i].weight = get_f32(r);
+    }
+    uint64_t ne = get_u64(r);
+    if (r->err || ne > (r->n - r->pos) / 12)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated example table");
+    m->examples = ci_calloc(&m->a, (size_t)ne + 1, sizeof(theme_example));
+    if (!m->examples)
+        return CI_ERR_NOMEM;
+    m->n_examples = (size_t)ne;
+    for (size_t i = 0; i < ne; i++) {
+        m->examples[i].off = get_u32(r);
+        m->examples[i].len = get_u32(r);
+        m->examples[i].sim = get_f32(r);
+    }
+    uint64_t pl = get_u64(r);
+    const unsigned char *pool = take(r, (size_t)pl);
+    if (!pool || r->pos != r->n)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad string pool");
+    m->pool = ci_malloc(&m->a, (size_t)pl + 1);
+    if (!m->pool)
+        return CI_ERR_NOMEM;
+    memcpy(m->pool, pool, (size_t)pl);
+    m->pool_len = m->pool_cap = (size_t)pl;
+    /* every reference must land inside its table */
+    for (size_t i = 0; i < k; i++) {
+        const theme_rec *t = &m->themes[i];
+        if ((uint64_t)t->label_off + t->label_len > pl ||
+            (uint64_t)t->first_term + t->n_terms > nt ||
+            (uint64_t)t->first_example + t->n_examples > ne)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "theme %zu out of range", i);
+    }
+    for (size_t i = 0; i < nt; i++)
+        if ((uint64_t)m->terms[i].off + m->terms[i].len > pl)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "term out of range");
+    for (size_t i = 0; i < ne; i++)
+        if ((uint64_t)m->examples[i].off + m->examples[i].len > pl)
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "example out of range");
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allocator *alloc,
+                                     ci_theme_model **out, ci_diag *diag)
+{
+    if (!out)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "out is NULL");
+    *out = NULL;
+    if (!data && len)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "data is NULL");
+    ci_alloc a;
+    if (ci_alloc_resolve(alloc, &a) != CI_OK)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "bad allocator");
+    if (len < HEADER_SIZE || memcmp(data, MODEL_MAGIC, 8) != 0)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 0, "not a libci theme model");
+    rbuf h = {(const unsigned char *)data, HEADER_SIZE, 8, 0};
+    uint32_t version = get_u32(&h);
+    (void)get_u32(&h);
+    uint64_t plen = get_u64(&h);
+    uint32_t crc = get_u32(&h);
+    uint64_t clen = get_u64(&h);
+    if (version > MODEL_VERSION)
+        return ci_diag_set(diag, CI_ERR_VERSION, -1, -1, 8,
+                           "theme model format %u is newer than this library's (%u)", version,
+                           MODEL_VERSION);
+    if (version == 0)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 8, "bad format version 0");
+    if (clen != len - HEADER_SIZE)
+        return ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, len,
+                           "model is %zu bytes, its header says %llu: truncated or padded", len,
+                           (unsigned long long)(clen + HEADER_SIZE));
+    if (plen >= MAX_PAYLOAD || plen > clen * 1100 + 1024)
+        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 12, "implausible payload size");
+    unsigned char *payload = ci_malloc(&a, (size_t)plen + 1);
+    if (!payload)
+        return CI_ERR_NOMEM;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    zs.zalloc = z_alloc;
+    zs.zfree = z_free;
+    zs.opaque = (voidpf)&a;
+    ci_status st = CI_OK;
+    if (inflateInit(&zs) != Z_OK) {
+        ci_dealloc(&a, payload);
+        return CI_ERR_NOMEM;
+    }
+    zs.next_in = (Bytef *)(uintptr_t)(data + HEADER_SIZE);
+    zs.avail_in = (uInt)clen;
+    zs.next_out = payload;
+    zs.avail_out = (uInt)plen;
+    int zr = inflate(&zs, Z_FINISH);
+    size_t got = zs.total_out;
+    inflateEnd(&zs);
+    if (zr == Z_MEM_ERROR)
+        st = CI_ERR_NOMEM;
+    else if (zr != Z_STREAM_END || got != plen)
+        st = ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, HEADER_SIZE + zs.total_in,
+                         "compressed data corrupt or truncated");
+    else if ((uint32_t)crc32(0L, payload, (uInt)plen) != crc)
+        st = ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, 0, "checksum mismatch");
+    ci_theme_model *m = NULL;
+    if (st == CI_OK) {
+        m = ci_calloc(&a, 1, sizeof *m);
+        if (!m)
+            st = CI_ERR_NOMEM;
+    }
+    if (st == CI_OK) {
+        m->a = a;
+        ci_strmap_init(&m->vocab, &a);
+        rbuf r = {payload, (size_t)plen, 0, 0};
+        st = parse_payload(m, &r, diag);
+    }
+    ci_dealloc(&a, payload);
+    if (st != CI_OK) {
+        ci_theme_model_free(m);
+        return st;
+    }
+    if (diag && diag->struct_size >= sizeof(ci_diag))
+        ci_diag_init(diag);
+    *out = m;
+    return CI_OK;
+}
+
+CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *alloc,
+                                          ci_theme_model **out, ci_diag *diag)
+{
+    if (!out || !path)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "NULL argument");
+    *out = NULL;
+    ci_alloc a;
+    if (ci_alloc_resolve(alloc, &a) != CI_OK)
+        return CI_ERR_INVALID;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ci_diag_set(diag, CI_ERR_IO, -1, -1, 0, "cannot open %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    ci_status st = CI_OK;
+    for (;;) {
+        if (n == cap && (st = ci_grow(&a, (void **)&buf, &cap, cap ? cap * 2 : 65536, 1)) != CI_OK)
+            break;
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                st = ci_diag_set(diag, CI_ERR_IO, -1, -1, n, "read error on %s", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (st == CI_OK)
+        st = ci_theme_model_load(buf, n, alloc, out, diag);
+    ci_dealloc(&a, buf);
+    return st;
+}
