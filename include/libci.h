@@ -864,9 +864,13 @@ CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t);
 
 /**
  * Fit the model.  With options.k == 0 the number of themes is chosen
- * automatically: k-means runs for a range of k (2 .. about sqrt(n/2), at
- * most 100) on a sample, and the k with the best mean silhouette (cosine
- * distance) wins.
+ * automatically: spherical k-means runs on a sample of at most 1000 texts
+ * (in the space the themes are clustered in) for k = 2 .. min(100,
+ * sqrt(n/2)), and the k with the best mean silhouette (cosine distance)
+ * wins.  Silhouettes favour well-separated themes, so on overlapping
+ * support topics this chooses fewer, broader themes than a person might;
+ * give k when you know the granularity you want.  Streaming fits cannot
+ * look back at texts: there k == 0 means sqrt(n/2), at most 100.
  *
  * @param[out] out  the model; free with ci_theme_model_free().  It does not
  *                  depend on the trainer, which may be freed.

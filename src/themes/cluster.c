@@ -525,3 +525,81 @@ out:
     ci_dealloc(a, order);
     return st;
 }
+
+/* ------------------------------------------------------------------------ */
+/*  Choosing k                                                              */
+/* ------------------------------------------------------------------------ */
+
+ci_status ci_choose_k(const ci_alloc *a, const float *x, size_t n, size_t d, uint64_t seed,
+                      size_t *k_out)
+{
+    /* A sample of at most 1000 rows keeps the O(m^2 d) silhouettes cheap. */
+    size_t m = n < 1000 ? n : 1000;
+    size_t kmax = (size_t)sqrt((double)n / 2.0);
+    if (kmax > 100)
+        kmax = 100;
+    if (kmax > m / 2)
+        kmax = m / 2;
+    if (kmax < 2) {
+        *k_out = 2;
+        return CI_OK;
+    }
+    ci_status st = CI_ERR_NOMEM;
+    float *sx = ci_malloc(a, m * d * sizeof(float));
+    int32_t *as = ci_malloc(a, m * sizeof(int32_t));
+    float *sm = ci_malloc(a, m * sizeof(float));
+    float *c = ci_malloc(a, kmax * d * sizeof(float));
+    double *dsum = ci_malloc(a, kmax * sizeof(double));
+    size_t *cnt = ci_malloc(a, kmax * sizeof(size_t));
+    if (!sx || !as || !sm || !c || !dsum || !cnt)
+        goto out;
+    ci_rng rng = {seed ^ 0x51C0FFEEull};
+    for (size_t i = 0; i < m; i++) { /* sample with replacement is enough here */
+        size_t r = n == m ? i : (size_t)(ci_rng_next(&rng) % n);
+        memcpy(sx + i * d, x + r * d, d * sizeof(float));
+    }
+    double best = -2;
+    size_t best_k = 2;
+    for (size_t k = 2; k <= kmax; k = k < 10 ? k + 1 : k + k / 5) {
+        double obj;
+        if ((st = ci_spherical_kmeans(a, sx, m, d, k, 1, 30, seed, as, sm, c, &obj)) != CI_OK)
+            goto out;
+        for (size_t j = 0; j < k; j++)
+            cnt[j] = 0;
+        for (size_t i = 0; i < m; i++)
+            cnt[as[i]]++;
+        /* mean silhouette with cosine distance */
+        double total = 0;
+        for (size_t i = 0; i < m; i++) {
+            for (size_t j = 0; j < k; j++)
+                dsum[j] = 0;
+            for (size_t o = 0; o < m; o++)
+                if (o != i)
+                    dsum[as[o]] += 1.0 - dotf(sx + i * d, sx + o * d, d);
+            size_t own = (size_t)as[i];
+            if (cnt[own] <= 1)
+                continue; /* a singleton's silhouette is 0 */
+            double ai = dsum[own] / (double)(cnt[own] - 1), bi = 1e300;
+            for (size_t j = 0; j < k; j++)
+                if (j != own && cnt[j] && dsum[j] / (double)cnt[j] < bi)
+                    bi = dsum[j] / (double)cnt[j];
+            double mx = ai > bi ? ai : bi;
+            total += mx > 0 ? (bi - ai) / mx : 0;
+        }
+        double sil = total / (double)m;
+        if (sil > best) {
+            best = sil;
+            best_k = k;
+        }
+    }
+    *k_out = best_k;
+    st = CI_OK;
+out:
+    ci_dealloc(a, sx);
+    ci_dealloc(a, as);
+    ci_dealloc(a, sm);
+    ci_dealloc(a, c);
+    ci_dealloc(a, dsum);
+    ci_dealloc(a, cnt);
+    return st;
+}

@@ -84,6 +84,11 @@ ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsign
 ci_status ci_lsa(const ci_alloc *a, const ci_csr *x, size_t ncols, size_t d, uint64_t seed,
                  float *proj);
 
+/* Choose k for n unit rows by the best mean silhouette (cosine distance)
+ * of k-means on a sample, over k = 2 .. min(100, sqrt(n/2)). */
+ci_status ci_choose_k(const ci_alloc *a, const float *x, size_t n, size_t d, uint64_t seed,
+                      size_t *k_out);
+
 /* ---- The model (model.c) ------------------------------------------------ */
 
 typedef struct theme_term {

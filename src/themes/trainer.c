@@ -47,6 +47,41 @@ struct ci_theme_trainer {
     /* scratch */
     uint32_t *tmp;
     size_t tmp_cap;
+    /* streaming mode: the frozen vocabulary and online centroids */
+    struct stream *sm;
+};
+
+/* Streaming fits keep nothing per text: a frozen vocabulary, centroids
+ * stored term-major with a lazy scale per theme (v_c = scale_c * u[., c]),
+ * per-theme term counts for labels, and the best examples so far. */
+typedef struct stream_example {
+    char *text;
+    size_t len;
+    float sim;
+} stream_example;
+
+struct stream {
+    uint32_t *col;           /* feature -> column or UINT32_MAX */
+    uint32_t *feat_of_col;
+    size_t ncols;
+    float *idf;
+    size_t k;
+    float *u;                /* ncols x k */
+    double *scale, *norm2;   /* per theme: v_c = scale * u_c, |v_c|^2 */
+    uint64_t *count;         /* members used for the learning rate */
+    uint64_t *size;          /* texts assigned */
+    uint32_t *tcount;        /* k x ncols term counts */
+    stream_example *ex;      /* k x n_examples, best first */
+    int ready;
+    /* the current batch, as sparse TF-IDF rows with their texts */
+    uint32_t *brow, *bcol;
+    float *bval;
+    size_t bn, bnnz, bnnz_cap;
+    char *btext;
+    size_t btext_len, btext_cap;
+    uint64_t *btext_off;
+    double *acc;             /* k similarities */
+    uint64_t seen;           /* texts in pass two */
 };
 
 CI_API void ci_theme_options_init(ci_theme_options *o)
@@ -126,6 +161,29 @@ CI_API void ci_theme_trainer_free(ci_theme_trainer *t)
     ci_dealloc(&a, t->assign);
     ci_dealloc(&a, t->sim);
     ci_dealloc(&a, t->tmp);
+    if (t->sm) {
+        struct stream *m = t->sm;
+        ci_dealloc(&a, m->col);
+        ci_dealloc(&a, m->feat_of_col);
+        ci_dealloc(&a, m->idf);
+        ci_dealloc(&a, m->u);
+        ci_dealloc(&a, m->scale);
+        ci_dealloc(&a, m->norm2);
+        ci_dealloc(&a, m->count);
+        ci_dealloc(&a, m->size);
+        ci_dealloc(&a, m->tcount);
+        if (m->ex)
+            for (size_t i = 0; i < m->k * t->o.n_examples; i++)
+                ci_dealloc(&a, m->ex[i].text);
+        ci_dealloc(&a, m->ex);
+        ci_dealloc(&a, m->brow);
+        ci_dealloc(&a, m->bcol);
+        ci_dealloc(&a, m->bval);
+        ci_dealloc(&a, m->btext);
+        ci_dealloc(&a, m->btext_off);
+        ci_dealloc(&a, m->acc);
+        ci_dealloc(&a, m);
+    }
     ci_dealloc(&a, t);
 }
 
@@ -145,6 +203,8 @@ static ci_status keep_text(ci_theme_trainer *t, const char *text, size_t len)
     return CI_OK;
 }
 
+static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len);
+
 CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, size_t len)
 {
     if (!t || (!text && len))
@@ -153,18 +213,22 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
         return CI_ERR_STATE;
     if (t->ndocs >= INT32_MAX)
         return CI_ERR_LIMIT;
+    if (t->state == ST_PASS2)
+        return stream_add(t, text ? text : "", len);
     ci_status st;
     if ((st = ci_featurize(&t->fz, text ? text : "", len)) != CI_OK)
         return st;
+    int keep = !t->o.streaming; /* streaming keeps no per-text data */
     const ci_featurizer *f = &t->fz;
     /* Reserve first, so that a failure leaves the trainer as it was. */
-    if ((st = ci_grow(&t->a, (void **)&t->seq, &t->seq_cap, t->nseq + f->n, sizeof(uint32_t))) != CI_OK ||
-        (st = ci_grow(&t->a, (void **)&t->doc_start, &t->doc_cap, t->ndocs + 2, sizeof(uint32_t))) != CI_OK ||
+    if ((keep && ((st = ci_grow(&t->a, (void **)&t->seq, &t->seq_cap, t->nseq + f->n, sizeof(uint32_t))) != CI_OK ||
+                  (st = ci_grow(&t->a, (void **)&t->doc_start, &t->doc_cap, t->ndocs + 2, sizeof(uint32_t))) != CI_OK)) ||
         (st = ci_grow(&t->a, (void **)&t->tmp, &t->tmp_cap, f->n + 1, sizeof(uint32_t))) != CI_OK)
         return st;
-    if ((st = keep_text(t, text, len)) != CI_OK)
+    if (keep && (st = keep_text(t, text, len)) != CI_OK)
         return st;
-    t->doc_start[0] = 0;
+    if (keep)
+        t->doc_start[0] = 0;
     for (size_t i = 0; i < f->n; i++) {
         size_t idx;
         int added;
@@ -174,7 +238,9 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
             return st;
         if (added)
             t->df[idx] = 0;
-        t->seq[t->nseq + i] = (uint32_t)idx;
+        t->tmp[i] = (uint32_t)idx;
+        if (keep)
+            t->seq[t->nseq + i] = (uint32_t)idx;
         /* surface form counts (every form, so "card" can outvote "cards");
          * placeholders have many surfaces and show as themselves */
         if (f->stemmer && f->buf[f->off[i]] != '<') {
@@ -195,8 +261,6 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
         }
     }
     /* document frequency: each feature once per text */
-    for (size_t i = 0; i < f->n; i++)
-        t->tmp[i] = t->seq[t->nseq + i];
     for (size_t i = 1; i < f->n; i++) /* tiny n: insertion sort */
         for (size_t j = i; j > 0 && t->tmp[j] < t->tmp[j - 1]; j--) {
             uint32_t x = t->tmp[j];
@@ -206,9 +270,11 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
     for (size_t i = 0; i < f->n; i++)
         if (i == 0 || t->tmp[i] != t->tmp[i - 1])
             t->df[t->tmp[i]]++;
-    t->nseq += f->n;
     t->ndocs++;
-    t->doc_start[t->ndocs] = (uint32_t)t->nseq;
+    if (keep) {
+        t->nseq += f->n;
+        t->doc_start[t->ndocs] = (uint32_t)t->nseq;
+    }
     return CI_OK;
 }
 
@@ -243,14 +309,18 @@ CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *v
     return CI_OK;
 }
 
+static ci_status stream_begin(ci_theme_trainer *t);
+
 CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t)
 {
     if (!t)
         return CI_ERR_INVALID;
-    /* Streaming fits come in a later version; say so rather than pretend. */
     if (!t->o.streaming || t->state != ST_ADDING)
         return CI_ERR_STATE;
-    return CI_ERR_UNSUPPORTED;
+    ci_status st = stream_begin(t);
+    if (st == CI_OK)
+        t->state = ST_PASS2;
+    return st;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -380,13 +450,17 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
                          const uint32_t *feat_of_col, size_t ncols, const int32_t *assign,
                          const float *sim);
 
+static ci_status stream_fit(ci_theme_trainer *t, ci_theme_model **out);
+
 CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
 {
     if (!t || !out)
         return CI_ERR_INVALID;
     *out = NULL;
-    if (t->state == ST_FITTED || t->o.streaming)
+    if (t->state == ST_FITTED || (t->o.streaming && t->state != ST_PASS2))
         return CI_ERR_STATE;
+    if (t->o.streaming)
+        return stream_fit(t, out);
     ci_status st = CI_OK;
     uint32_t *col = NULL, *foc = NULL;
     float *idf = NULL, *proj = NULL, *z = NULL, *cent = NULL;
@@ -394,15 +468,7 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
     size_t ncols = 0, d, n = t->ndocs;
     size_t k = t->o.k;
     ci_theme_model *m = NULL;
-    if (k == 0) {
-        /* a simple rule until automatic selection lands: sqrt(n / 2) */
-        k = (size_t)sqrt((double)n / 2.0);
-        if (k < 2)
-            k = 2;
-        if (k > 100)
-            k = 100;
-    }
-    if (n < k)
+    if (n < (k ? k : 2))
         return CI_ERR_STATE;
     int32_t *assign = ci_malloc(&t->a, (n + 1) * sizeof(int32_t));
     float *sim = ci_malloc(&t->a, (n + 1) * sizeof(float));
@@ -412,6 +478,8 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
     }
     if (t->vector_mode) {
         d = t->vdims;
+        if (k == 0 && (st = ci_choose_k(&t->a, t->vecs, n, d, t->o.seed, &k)) != CI_OK)
+            goto out;
         if ((cent = ci_malloc(&t->a, k * d * sizeof(float))) == NULL) {
             st = CI_ERR_NOMEM;
             goto out;
@@ -469,6 +537,8 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
                 for (uint32_t e = src->row[r]; e < src->row[r + 1]; e++)
                     z[r * d + src->col[e]] = src->val[e];
         }
+        if (k == 0 && (st = ci_choose_k(&t->a, z, n, d, t->o.seed, &k)) != CI_OK)
+            goto out;
         if ((cent = ci_malloc(&t->a, k * d * sizeof(float))) == NULL) {
             st = CI_ERR_NOMEM;
             goto out;
@@ -878,6 +948,366 @@ out:
     ci_dealloc(a, ft);
     ci_dealloc(a, order);
     ci_dealloc(a, cstart);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Streaming mode                                                          */
+/* ------------------------------------------------------------------------ */
+
+static ci_status stream_begin(ci_theme_trainer *t)
+{
+    ci_status st;
+    size_t k = t->o.k;
+    if (k == 0) {
+        k = (size_t)sqrt((double)t->ndocs / 2.0);
+        k = k < 2 ? 2 : k > 100 ? 100 : k;
+    }
+    if (t->ndocs < k)
+        return CI_ERR_STATE;
+    struct stream *m = ci_calloc(&t->a, 1, sizeof *m);
+    if (!m)
+        return CI_ERR_NOMEM;
+    t->sm = m;
+    m->k = k;
+    if ((st = choose_vocab(t, &m->col, &m->feat_of_col, &m->ncols)) != CI_OK)
+        return st;
+    if (m->ncols == 0)
+        return CI_ERR_MISSING;
+    size_t nc = m->ncols, ne = t->o.n_examples, bs = t->o.batch_size;
+    m->idf = ci_malloc(&t->a, nc * sizeof(float));
+    m->u = ci_calloc(&t->a, nc * k, sizeof(float));
+    m->scale = ci_malloc(&t->a, k * sizeof(double));
+    m->norm2 = ci_calloc(&t->a, k, sizeof(double));
+    m->count = ci_calloc(&t->a, k, sizeof(uint64_t));
+    m->size = ci_calloc(&t->a, k, sizeof(uint64_t));
+    m->tcount = ci_calloc(&t->a, nc * k, sizeof(uint32_t));
+    m->ex = ci_calloc(&t->a, k * ne + 1, sizeof(stream_example));
+    m->brow = ci_malloc(&t->a, (bs + 1) * sizeof(uint32_t));
+    m->btext_off = ci_malloc(&t->a, (bs + 1) * sizeof(uint64_t));
+    m->acc = ci_malloc(&t->a, k * sizeof(double));
+    if (!m->idf || !m->u || !m->scale || !m->norm2 || !m->count || !m->size || !m->tcount ||
+        !m->ex || !m->brow || !m->btext_off || !m->acc)
+        return CI_ERR_NOMEM;
+    for (size_t c = 0; c < nc; c++)
+        m->idf[c] = (float)(log((1.0 + (double)t->ndocs) / (1.0 + t->df[m->feat_of_col[c]])) + 1.0);
+    for (size_t j = 0; j < k; j++)
+        m->scale[j] = 1.0;
+    m->brow[0] = 0;
+    m->btext_off[0] = 0;
+    return CI_OK;
+}
+
+/* Similarities of batch row r to every centroid (cosine: rows are unit). */
+static void stream_sims(struct stream *m, size_t r)
+{
+    size_t k = m->k;
+    for (size_t j = 0; j < k; j++)
+        m->acc[j] = 0;
+    for (uint32_t e = m->brow[r]; e < m->brow[r + 1]; e++) {
+        const float *u = m->u + (size_t)m->bcol[e] * k;
+        double v = m->bval[e];
+        for (size_t j = 0; j < k; j++)
+            m->acc[j] += v * u[j];
+    }
+    for (size_t j = 0; j < k; j++)
+        m->acc[j] = m->norm2[j] > 0 ? m->acc[j] * m->scale[j] / sqrt(m->norm2[j]) : -1;
+}
+
+static ci_status keep_example(ci_theme_trainer *t, size_t c, const char *text, size_t len, float sim)
+{
+    struct stream *m = t->sm;
+    size_t ne = t->o.n_examples;
+    if (ne == 0)
+        return CI_OK;
+    stream_example *ex = m->ex + c * ne;
+    size_t pos = ne;
+    while (pos > 0 && (!ex[pos - 1].text || ex[pos - 1].sim < sim))
+        pos--;
+    if (pos >= ne)
+        return CI_OK;
+    char *copy = ci_malloc(&t->a, len + 1);
+    if (!copy)
+        return CI_ERR_NOMEM;
+    memcpy(copy, text, len);
+    ci_dealloc(&t->a, ex[ne - 1].text);
+    memmove(ex + pos + 1, ex + pos, (ne - 1 - pos) * sizeof *ex);
+    ex[pos].text = copy;
+    ex[pos].len = len;
+    ex[pos].sim = sim;
+    return CI_OK;
+}
+
+/* Seed the centroids from the first batch (k-means++ and a few Lloyd
+ * rounds on it), so that the online updates start from sensible themes. */
+static void stream_seed(ci_theme_trainer *t)
+{
+    struct stream *m = t->sm;
+    size_t k = m->k, n = m->bn;
+    ci_rng rng = {t->o.seed ^ 0x5DEECE66Dull};
+    size_t picks = k < n ? k : n;
+    for (size_t j = 0; j < picks; j++) {
+        size_t pick;
+        if (j == 0) {
+            pick = (size_t)(ci_rng_next(&rng) % n);
+        } else {
+            /* D^2 draw against the centres chosen so far */
+            double total = 0;
+            for (size_t r = 0; r < n; r++) {
+                stream_sims(m, r);
+                double best = -1;
+                for (size_t q = 0; q < j; q++)
+                    best = m->acc[q] > best ? m->acc[q] : best;
+                double dd = 1 - best;
+                total += dd > 0 ? dd * dd : 0;
+            }
+            double target = ci_rng_unit(&rng) * total, acc = 0;
+            for (pick = 0; pick + 1 < n; pick++) {
+                stream_sims(m, pick);
+                double best = -1;
+                for (size_t q = 0; q < j; q++)
+                    best = m->acc[q] > best ? m->acc[q] : best;
+                double dd = 1 - best;
+                acc += dd > 0 ? dd * dd : 0;
+                if (acc >= target)
+                    break;
+            }
+        }
+        for (uint32_t e = m->brow[pick]; e < m->brow[pick + 1]; e++)
+            m->u[(size_t)m->bcol[e] * k + j] = m->bval[e];
+        m->norm2[j] = 1;
+        m->scale[j] = 1;
+    }
+    m->ready = 1;
+}
+
+/* Online spherical k-means on one batch: each text moves its nearest
+ * centroid towards it with rate 1/count.  With v = scale * u the update
+ * v <- (1 - eta) v + eta x touches only x's terms. */
+static ci_status stream_batch(ci_theme_trainer *t)
+{
+    struct stream *m = t->sm;
+    size_t k = m->k;
+    ci_status st;
+    if (!m->ready)
+        stream_seed(t);
+    for (size_t r = 0; r < m->bn; r++) {
+        stream_sims(m, r);
+        size_t c = 0;
+        for (size_t j = 1; j < k; j++)
+            if (m->acc[j] > m->acc[c])
+                c = j;
+        double sim = m->acc[c];
+        double dot = sim * sqrt(m->norm2[c]); /* v_c . x */
+        m->count[c]++;
+        double eta = 1.0 / (double)m->count[c];
+        m->norm2[c] = (1 - eta) * (1 - eta) * m->norm2[c] + 2 * (1 - eta) * eta * dot + eta * eta;
+        m->scale[c] *= 1 - eta;
+        if (m->scale[c] < 1e-9) {
+            /* fold the scale back in before it underflows */
+            for (size_t q = 0; q < m->ncols; q++)
+                m->u[q * k + c] = (float)(m->u[q * k + c] * m->scale[c]);
+            m->scale[c] = 1;
+        }
+        if (m->scale[c] == 0) {
+            m->scale[c] = 1;
+            for (size_t q = 0; q < m->ncols; q++)
+                m->u[q * k + c] = 0;
+        }
+        for (uint32_t e = m->brow[r]; e < m->brow[r + 1]; e++) {
+            m->u[(size_t)m->bcol[e] * k + c] += (float)(eta * m->bval[e] / m->scale[c]);
+            m->tcount[c * m->ncols + m->bcol[e]]++;
+        }
+        m->size[c]++;
+        if ((st = keep_example(t, c, m->btext + m->btext_off[r],
+                               (size_t)(m->btext_off[r + 1] - m->btext_off[r]), (float)sim)) != CI_OK)
+            return st;
+    }
+    m->bn = m->bnnz = m->btext_len = 0;
+    return CI_OK;
+}
+
+static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len)
+{
+    struct stream *m = t->sm;
+    ci_status st = ci_featurize(&t->fz, text, len);
+    if (st != CI_OK)
+        return st;
+    const ci_featurizer *f = &t->fz;
+    m->seen++;
+    /* sparse sublinear TF-IDF over the frozen vocabulary */
+    size_t start = m->bnnz;
+    size_t cap2 = m->bnnz_cap;
+    if ((st = ci_grow(&t->a, (void **)&m->bcol, &m->bnnz_cap, m->bnnz + f->n + 1, sizeof(uint32_t))) != CI_OK ||
+        (st = ci_grow(&t->a, (void **)&m->bval, &cap2, m->bnnz + f->n + 1, sizeof(float))) != CI_OK)
+        return st;
+    if (cap2 < m->bnnz_cap)
+        m->bnnz_cap = cap2;
+    for (size_t i = 0; i < f->n; i++) {
+        long fi = ci_strmap_find(&t->feats, f->buf + f->off[i], f->len[i]);
+        if (fi < 0 || m->col[fi] == UINT32_MAX)
+            continue;
+        uint32_t c = m->col[fi];
+        size_t q = start;
+        while (q < m->bnnz && m->bcol[q] != c)
+            q++;
+        if (q == m->bnnz) {
+            m->bcol[m->bnnz] = c;
+            m->bval[m->bnnz++] = 0;
+        }
+        m->bval[q] += 1;
+    }
+    if (m->bnnz == start)
+        return CI_OK; /* no known term: it belongs to no theme */
+    double ss = 0;
+    for (size_t q = start; q < m->bnnz; q++) {
+        m->bval[q] = (1.0f + logf(m->bval[q])) * m->idf[m->bcol[q]];
+        ss += (double)m->bval[q] * m->bval[q];
+    }
+    float inv = (float)(1.0 / sqrt(ss));
+    for (size_t q = start; q < m->bnnz; q++)
+        m->bval[q] *= inv;
+    if ((st = ci_grow(&t->a, (void **)&m->btext, &m->btext_cap, m->btext_len + len + 1, 1)) != CI_OK) {
+        m->bnnz = start;
+        return st;
+    }
+    memcpy(m->btext + m->btext_len, text, len);
+    m->btext_len += len;
+    m->bn++;
+    m->brow[m->bn] = (uint32_t)m->bnnz;
+    m->btext_off[m->bn] = m->btext_len;
+    if (m->bn == t->o.batch_size)
+        return stream_batch(t);
+    return CI_OK;
+}
+
+static ci_status stream_fit(ci_theme_trainer *t, ci_theme_model **out)
+{
+    struct stream *sm = t->sm;
+    ci_status st;
+    if (sm->bn && (st = stream_batch(t)) != CI_OK)
+        return st;
+    if (!sm->ready)
+        return CI_ERR_STATE; /* pass two saw no text with a known term */
+    size_t k = sm->k, nc = sm->ncols, ne = t->o.n_examples;
+    ci_theme_model *m = ci_calloc(&t->a, 1, sizeof *m);
+    if (!m)
+        return CI_ERR_NOMEM;
+    m->a = t->a;
+    ci_strmap_init(&m->vocab, &t->a);
+    m->stem = t->fz.stemmer != NULL;
+    m->min_similarity = t->o.min_similarity;
+    m->k = k;
+    m->d = nc;
+    m->idf = ci_malloc(&t->a, nc * sizeof(float));
+    m->centroids = ci_malloc(&t->a, k * nc * sizeof(float));
+    m->themes = ci_calloc(&t->a, k + 1, sizeof(theme_rec));
+    uint32_t *best = NULL;
+    weighted *wt = ci_malloc(&t->a, (nc + 1) * sizeof(weighted));
+    double *ft = ci_calloc(&t->a, nc + 1, sizeof(double));
+    if (!m->idf || !m->centroids || !m->themes || !wt || !ft) {
+        st = CI_ERR_NOMEM;
+        goto out;
+    }
+    memcpy(m->idf, sm->idf, nc * sizeof(float));
+    for (size_t c = 0; c < nc; c++) {
+        size_t kl, idx;
+        int added;
+        const char *key = ci_strmap_key(&t->feats, sm->feat_of_col[c], &kl);
+        if ((st = ci_strmap_put(&m->vocab, key, kl, &idx, &added)) != CI_OK)
+            goto out;
+    }
+    for (size_t j = 0; j < k; j++) {
+        double nrm = sqrt(sm->norm2[j]);
+        for (size_t c = 0; c < nc; c++)
+            m->centroids[j * nc + c] =
+                nrm > 0 ? (float)(sm->u[c * k + j] * sm->scale[j] / nrm) : 0.0f;
+    }
+    if ((st = best_surfaces(t, &best)) != CI_OK)
+        goto out;
+    /* class-based TF-IDF over words (no bigrams: no text is kept) */
+    double total = 0;
+    for (size_t j = 0; j < k; j++)
+        for (size_t c = 0; c < nc; c++) {
+            ft[c] += sm->tcount[j * nc + c];
+            total += sm->tcount[j * nc + c];
+        }
+    double avg = total / (double)k;
+    for (size_t j = 0; j < k; j++) {
+        theme_rec *th = &m->themes[j];
+        th->size = sm->size[j];
+        double words = 0;
+        for (size_t c = 0; c < nc; c++)
+            words += sm->tcount[j * nc + c];
+        size_t nw = 0;
+        for (size_t c = 0; c < nc; c++)
+            if (sm->tcount[j * nc + c]) {
+                wt[nw].term = (uint32_t)c;
+                wt[nw].w = (float)(sm->tcount[j * nc + c] / words * log(1.0 + avg / ft[c]));
+                nw++;
+            }
+        qsort(wt, nw, sizeof *wt, cmp_weight_desc);
+        th->first_term = (uint32_t)m->n_terms;
+        size_t cap_terms = m->n_terms;
+        if ((st = ci_grow(&t->a, (void **)&m->terms, &cap_terms, m->n_terms + t->o.n_terms + 1,
+                          sizeof *m->terms)) != CI_OK)
+            goto out;
+        char label[512];
+        size_t ll = 0, lt = 0;
+        for (size_t q = 0; q < nw && th->n_terms < t->o.n_terms; q++) {
+            size_t dl;
+            const char *dsp = display(t, best, sm->feat_of_col[wt[q].term], &dl);
+            theme_term *tt = &m->terms[m->n_terms];
+            if ((st = ci_model_pool_add(m, dsp, dl, &tt->off)) != CI_OK)
+                goto out;
+            tt->len = (uint32_t)dl;
+            tt->weight = wt[q].w;
+            m->n_terms++;
+            th->n_terms++;
+            if (lt < 2 && !is_placeholder(dsp, dl) && ll + dl + 2 < sizeof label) {
+                if (lt) {
+                    memcpy(label + ll, ", ", 2);
+                    ll += 2;
+                }
+                memcpy(label + ll, dsp, dl);
+                ll += dl;
+                lt++;
+            }
+        }
+        if (ll == 0) {
+            memcpy(label, "(no terms)", 10);
+            ll = 10;
+        }
+        if ((st = ci_model_pool_add(m, label, ll, &th->label_off)) != CI_OK)
+            goto out;
+        th->label_len = (uint32_t)ll;
+        th->first_example = (uint32_t)m->n_examples;
+        size_t cap_ex = m->n_examples;
+        if ((st = ci_grow(&t->a, (void **)&m->examples, &cap_ex, m->n_examples + ne + 1,
+                          sizeof *m->examples)) != CI_OK)
+            goto out;
+        for (size_t e = 0; e < ne; e++) {
+            const stream_example *se = &sm->ex[j * ne + e];
+            if (!se->text)
+                break;
+            theme_example *ex = &m->examples[m->n_examples];
+            if ((st = ci_model_pool_add(m, se->text, se->len, &ex->off)) != CI_OK)
+                goto out;
+            ex->len = (uint32_t)se->len;
+            ex->sim = se->sim;
+            m->n_examples++;
+            th->n_examples++;
+        }
+    }
+    t->state = ST_FITTED;
+    *out = m;
+    m = NULL;
+    st = CI_OK;
+out:
+    ci_theme_model_free(m);
+    ci_dealloc(&t->a, best);
+    ci_dealloc(&t->a, wt);
+    ci_dealloc(&t->a, ft);
     return st;
 }
 
