@@ -784,7 +784,8 @@ typedef struct ci_theme_options {
     unsigned min_df;         /**< A term must occur in this many texts (default 2). */
     double max_df;           /**< ... and in at most this fraction of them (default 0.5). */
     unsigned max_vocab;      /**< Keep at most this many terms, the most frequent (default 200000). */
-    int bigrams;             /**< 1: add word bigrams as features (default 0). */
+    int bigrams;             /**< 1: add pairs of consecutive words as clustering features (default 0).
+                                  Labels and top terms consider pairs either way. */
     int stem;                /**< 1: Snowball English stemming when built with libstemmer (default 1). */
     unsigned neighbors;      /**< In-memory fits smooth each text with this many nearest neighbours (default 10; 0 = off). */
     unsigned dims;           /**< In-memory fits cluster in an LSA space of this many dimensions (default 50; 0 = raw TF-IDF). */
@@ -825,12 +826,15 @@ typedef struct ci_theme_model ci_theme_model;
 typedef struct ci_theme_trainer ci_theme_trainer;
 
 /**
- * Create a trainer.
- * @param opts   optional (NULL = defaults); copied.
+ * Create a trainer.  Asking for stemming in a build without libstemmer is
+ * not an error: stemming is then off (see ci_themes_have_stemmer()).
+ * libstemmer allocates with malloc, outside the caller's allocator.
+ * @param opts   optional (NULL = defaults); copied.  Limits: k <= 100000,
+ *               dims, neighbors, n_terms, n_examples and n_init <= 1000,
+ *               0 < max_df <= 1, -1 <= min_similarity <= 1, max_vocab > 0.
  * @param alloc  optional allocator; NULL for malloc/free.
  * @return ::CI_OK, ::CI_ERR_INVALID (bad option values), ::CI_ERR_STRUCT_SIZE,
- *         ::CI_ERR_UNSUPPORTED (stem requested without libstemmer is *not* an
- *         error: stemming is then off), ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_NOMEM.  @since 0.1.0
  */
 CI_API ci_status ci_theme_trainer_new(const ci_theme_options *opts, const ci_allocator *alloc,
                                       ci_theme_trainer **out);
@@ -882,8 +886,11 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
 
 /**
  * After an in-memory fit: the theme of the i-th text added, and its cosine
- * similarity to the theme's centroid.  *theme is -1 for a text with no
- * usable term.
+ * similarity to the theme's centroid in the space the fit clustered (after
+ * neighbour smoothing and LSA, so higher than an assigner would report for
+ * the same text).  Every text with a usable term has a theme here:
+ * min_similarity applies to assigners only.  *theme is -1 for a text with
+ * no usable term.
  * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_STATE (not fitted, or
  *         streaming mode).  @since 0.1.0
  */

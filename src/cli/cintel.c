@@ -13,6 +13,7 @@ static void usage(FILE *o)
           "Commands:\n"
           "  tokenize [FILE|-]   print the tokens of each input line as JSON lines\n"
           "  sentiment [FILE|-]  score sentiment and intents of each input line\n"
+          "  themes [FILE|-]     find the themes of the input lines (or assign them)\n"
           "\n"
           "Run 'cintel COMMAND --help' for a command's options.\n", o);
 }
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
         return cmd_tokenize(argc - 1, argv + 1);
     if (strcmp(cmd, "sentiment") == 0)
         return cmd_sentiment(argc - 1, argv + 1);
+    if (strcmp(cmd, "themes") == 0)
+        return cmd_themes(argc - 1, argv + 1);
     fprintf(stderr, "cintel: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

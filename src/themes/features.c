@@ -181,6 +181,8 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
             n--;
             /* fall through */
         default:
+            if (t.flags & CI_TOKEN_REPLACED)
+                continue; /* invalid bytes say nothing about the theme */
             if (t.flags & CI_TOKEN_NEGATION) {
                 /* "can't", "doesnt" and "not" are the same signal */
                 st = push(f, "not", 3, w, n);
@@ -208,7 +210,25 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
         if (st != CI_OK)
             return st;
     }
-    return st == CI_DONE ? CI_OK : st;
+    if (st != CI_DONE)
+        return st;
+    if (f->bigrams) {
+        /* pairs of consecutive features, after the words themselves */
+        size_t words = f->n;
+        for (size_t i = 0; i + 1 < words; i++) {
+            char pair[600];
+            size_t l1 = f->len[i], l2 = f->len[i + 1];
+            if (l1 + l2 + 1 > sizeof pair)
+                continue;
+            memcpy(pair, f->buf + f->off[i], l1);
+            pair[l1] = ' ';
+            memcpy(pair + l1 + 1, f->buf + f->off[i + 1], l2);
+            /* the surface of a pair is its first word's; labels build their own pairs */
+            if ((st = push(f, pair, l1 + 1 + l2, f->surface + f->soff[i], f->slen[i])) != CI_OK)
+                return st;
+        }
+    }
+    return CI_OK;
 }
 
 void ci_csr_free(ci_csr *m, const ci_alloc *a)

@@ -243,7 +243,7 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
             t->seq[t->nseq + i] = (uint32_t)idx;
         /* surface form counts (every form, so "card" can outvote "cards");
          * placeholders have many surfaces and show as themselves */
-        if (f->stemmer && f->buf[f->off[i]] != '<') {
+        if (f->stemmer && f->buf[f->off[i]] != '<' && !memchr(f->buf + f->off[i], ' ', f->len[i])) {
             char key[600];
             if (f->len[i] + f->slen[i] + 1 < sizeof key) {
                 memcpy(key, f->buf + f->off[i], f->len[i]);
@@ -651,6 +651,10 @@ static const char *display(const ci_theme_trainer *t, const uint32_t *best, uint
 {
     size_t kl;
     const char *k = ci_strmap_key(&t->feats, feat, &kl);
+    if (memchr(k, ' ', kl)) { /* a bigram feature: its stems as they are */
+        *len = kl;
+        return k;
+    }
     if (best[feat] == UINT32_MAX) {
         *len = kl;
         return k;
@@ -770,8 +774,14 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
             uint32_t prev = UINT32_MAX;
             for (size_t e = 0; e < sn; e++) {
                 uint32_t f = seq[e];
-                if (col[f] == UINT32_MAX) {
+                size_t fl;
+                const char *fk = ci_strmap_key(&t->feats, f, &fl);
+                if (col[f] == UINT32_MAX || memchr(fk, ' ', fl)) {
                     prev = UINT32_MAX;
+                    if (col[f] != UINT32_MAX) { /* a bigram feature counts as a term */
+                        tc[ntc].term = f;
+                        tc[ntc++].count = (uint32_t)c;
+                    }
                     continue;
                 }
                 tc[ntc].term = f;
@@ -875,7 +885,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
             m->n_terms++;
             th->n_terms++;
             /* the label: the two best terms that say different things */
-            if (label_terms < 2 && !is_placeholder(buf, bl) && label_len + bl + 2 < sizeof label) {
+            int lone_not = bl == 3 && memcmp(buf, "not", 3) == 0;
+            if (label_terms < 2 && !is_placeholder(buf, bl) && !lone_not && label_len + bl + 2 < sizeof label) {
                 int overlap = 0;
                 if (label_terms == 1) {
                     /* skip a term whose words the first already has */
@@ -1264,7 +1275,8 @@ static ci_status stream_fit(ci_theme_trainer *t, ci_theme_model **out)
             tt->weight = wt[q].w;
             m->n_terms++;
             th->n_terms++;
-            if (lt < 2 && !is_placeholder(dsp, dl) && ll + dl + 2 < sizeof label) {
+            if (lt < 2 && !is_placeholder(dsp, dl) && !(dl == 3 && memcmp(dsp, "not", 3) == 0) &&
+                ll + dl + 2 < sizeof label) {
                 if (lt) {
                     memcpy(label + ll, ", ", 2);
                     ll += 2;
