@@ -779,7 +779,7 @@ typedef struct ci_theme_options {
     size_t struct_size;      /**< sizeof(ci_theme_options); set by ci_theme_options_init(). */
     unsigned k;              /**< Number of themes; 0 chooses it automatically (see ci_theme_trainer_fit()). */
     uint64_t seed;           /**< Seed for k-means++ and the random projections; same seed, same themes. */
-    unsigned n_init;         /**< k-means restarts, the best kept (default 1). */
+    unsigned n_init;         /**< k-means restarts, the best kept (default 0: 3 up to 5,000 texts, else 1). */
     unsigned max_iter;       /**< k-means iterations per restart (default 40). */
     unsigned min_df;         /**< A term must occur in this many texts (default 2). */
     double max_df;           /**< ... and in at most this fraction of them (default 0.5). */
@@ -988,7 +988,8 @@ CI_API void ci_theme_assigner_free(ci_theme_assigner *a);
  * text has no known term.  With a timestamp other than ::CI_TIME_NONE the
  * text is counted in its window.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STATE (a vector model),
- *         ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_RANGE (a timestamp so close to INT64_MIN that its window
+ *         cannot start), ::CI_ERR_NOMEM.  @since 0.1.0
  */
 CI_API ci_status ci_theme_assign(ci_theme_assigner *a, const char *text, size_t len,
                                  int64_t timestamp, int *theme, double *similarity);

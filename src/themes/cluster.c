@@ -116,8 +116,8 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
     }
     double best = -1e300;
     ci_rng rng = {seed ^ 0x5DEECE66Dull};
-    if (n_init == 0)
-        n_init = 1;
+    if (n_init == 0) /* automatic: restarts are cheap on small corpora */
+        n_init = n <= 5000 ? 3 : 1;
     for (unsigned run = 0; run < n_init; run++) {
         seed_centres(x, n, d, k, &rng, c, dist, NULL);
         for (size_t i = 0; i < n; i++)

@@ -223,8 +223,12 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
             memcpy(pair, f->buf + f->off[i], l1);
             pair[l1] = ' ';
             memcpy(pair + l1 + 1, f->buf + f->off[i + 1], l2);
-            /* the surface of a pair is its first word's; labels build their own pairs */
-            if ((st = push(f, pair, l1 + 1 + l2, f->surface + f->soff[i], f->slen[i])) != CI_OK)
+            /* the surface of a pair is its first word's (copied: push may
+             * move the surface buffer); labels build their own pairs */
+            char surf[600];
+            size_t sl = f->slen[i] < sizeof surf ? f->slen[i] : sizeof surf;
+            memcpy(surf, f->surface + f->soff[i], sl);
+            if ((st = push(f, pair, l1 + 1 + l2, surf, sl)) != CI_OK)
                 return st;
         }
     }

@@ -170,7 +170,14 @@ static ci_status count_window(ci_theme_assigner *s, int64_t ts, int unassigned)
     if (ts == CI_TIME_NONE)
         return CI_OK;
     int64_t w = s->window_seconds;
-    int64_t start = (ts >= 0 ? ts / w : -((-ts + w - 1) / w)) * w;
+    /* floor division without negating ts (which overflows at INT64_MIN);
+     * |q * w| <= |ts|, so the product cannot overflow either */
+    int64_t q = ts / w;
+    if (ts % w < 0)
+        q--;
+    if (q < INT64_MIN / w)
+        return CI_ERR_RANGE; /* its window would start before INT64_MIN */
+    int64_t start = q * w;
     size_t lo = 0, hi = s->nwin;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

@@ -90,7 +90,7 @@ CI_API void ci_theme_options_init(ci_theme_options *o)
         return;
     memset(o, 0, sizeof *o);
     o->struct_size = sizeof *o;
-    o->n_init = 1;
+    o->n_init = 0; /* automatic: see the header */
     o->max_iter = 40;
     o->min_df = 2;
     o->max_df = 0.5;
@@ -187,23 +187,89 @@ CI_API void ci_theme_trainer_free(ci_theme_trainer *t)
     ci_dealloc(&a, t);
 }
 
-static ci_status keep_text(ci_theme_trainer *t, const char *text, size_t len)
+static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len);
+
+/* Record a text's features (document frequencies, surface forms, and for
+ * in-memory fits its feature sequence and the text itself).  All memory is
+ * reserved or inserted first and counts are committed last, so a failure
+ * leaves the trainer as it was: keys inserted before the failure keep a
+ * document frequency of 0 and never reach the vocabulary. */
+static ci_status record_text(ci_theme_trainer *t, const char *text, size_t len, int keep)
 {
     ci_status st;
-    if ((st = ci_grow(&t->a, (void **)&t->texts, &t->texts_cap, t->texts_len + len + 1, 1)) != CI_OK ||
-        (st = ci_grow(&t->a, (void **)&t->text_off, &t->text_off_cap, t->ndocs + 2,
-                      sizeof(uint64_t))) != CI_OK)
+    if ((st = ci_featurize(&t->fz, text, len)) != CI_OK)
         return st;
-    if (t->ndocs == 0)
-        t->text_off[0] = 0;
-    if (len)
-        memcpy(t->texts + t->texts_len, text, len);
-    t->texts_len += len;
-    t->text_off[t->ndocs + 1] = t->texts_len;
+    const ci_featurizer *f = &t->fz;
+    size_t n = f->n;
+    size_t cap;
+    /* 1. reserve */
+    if ((keep && ((st = ci_grow(&t->a, (void **)&t->seq, &t->seq_cap, t->nseq + n, sizeof(uint32_t))) != CI_OK ||
+                  (st = ci_grow(&t->a, (void **)&t->doc_start, &t->doc_cap, t->ndocs + 2, sizeof(uint32_t))) != CI_OK ||
+                  (st = ci_grow(&t->a, (void **)&t->texts, &t->texts_cap, t->texts_len + len + 1, 1)) != CI_OK ||
+                  (st = ci_grow(&t->a, (void **)&t->text_off, &t->text_off_cap, t->ndocs + 2, sizeof(uint64_t))) != CI_OK)) ||
+        (st = ci_grow(&t->a, (void **)&t->tmp, &t->tmp_cap, 2 * n + 1, sizeof(uint32_t))) != CI_OK ||
+        (st = ci_grow(&t->a, (void **)&t->df, &t->df_cap, t->feats.count + n + 1, sizeof(uint32_t))) != CI_OK ||
+        (st = ci_grow(&t->a, (void **)&t->surf_count, &t->surf_cap, t->surf.count + n + 1, sizeof(uint32_t))) != CI_OK)
+        return st;
+    (void)cap;
+    /* 2. insert keys: tmp[0..n) feature ids, tmp[n..2n) surface ids or UINT32_MAX */
+    for (size_t i = 0; i < n; i++) {
+        size_t idx;
+        int added;
+        if ((st = ci_strmap_put(&t->feats, f->buf + f->off[i], f->len[i], &idx, &added)) != CI_OK)
+            return st;
+        if (added)
+            t->df[idx] = 0;
+        t->tmp[i] = (uint32_t)idx;
+        t->tmp[n + i] = UINT32_MAX;
+        /* surface forms (every form, so "card" can outvote "cards");
+         * placeholders and pairs show as themselves */
+        if (f->stemmer && f->buf[f->off[i]] != '<' && !memchr(f->buf + f->off[i], ' ', f->len[i])) {
+            char key[600];
+            if (f->len[i] + f->slen[i] + 1 < sizeof key) {
+                memcpy(key, f->buf + f->off[i], f->len[i]);
+                key[f->len[i]] = '\t';
+                memcpy(key + f->len[i] + 1, f->surface + f->soff[i], f->slen[i]);
+                size_t sidx;
+                if ((st = ci_strmap_put(&t->surf, key, f->len[i] + 1 + f->slen[i], &sidx, &added)) != CI_OK)
+                    return st;
+                if (added)
+                    t->surf_count[sidx] = 0;
+                t->tmp[n + i] = (uint32_t)sidx;
+            }
+        }
+    }
+    /* 3. commit: nothing below can fail */
+    for (size_t i = 0; i < n; i++) {
+        if (t->tmp[n + i] != UINT32_MAX)
+            t->surf_count[t->tmp[n + i]]++;
+        if (keep)
+            t->seq[t->nseq + i] = t->tmp[i];
+    }
+    for (size_t i = 1; i < n; i++) /* tiny n: insertion sort, for "once per text" */
+        for (size_t j = i; j > 0 && t->tmp[j] < t->tmp[j - 1]; j--) {
+            uint32_t x = t->tmp[j];
+            t->tmp[j] = t->tmp[j - 1];
+            t->tmp[j - 1] = x;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || t->tmp[i] != t->tmp[i - 1])
+            t->df[t->tmp[i]]++;
+    if (keep) {
+        if (t->ndocs == 0) {
+            t->doc_start[0] = 0;
+            t->text_off[0] = 0;
+        }
+        if (len)
+            memcpy(t->texts + t->texts_len, text, len);
+        t->texts_len += len;
+        t->text_off[t->ndocs + 1] = t->texts_len;
+        t->nseq += n;
+        t->doc_start[t->ndocs + 1] = (uint32_t)t->nseq;
+    }
+    t->ndocs++;
     return CI_OK;
 }
-
-static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len);
 
 CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, size_t len)
 {
@@ -215,67 +281,7 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
         return CI_ERR_LIMIT;
     if (t->state == ST_PASS2)
         return stream_add(t, text ? text : "", len);
-    ci_status st;
-    if ((st = ci_featurize(&t->fz, text ? text : "", len)) != CI_OK)
-        return st;
-    int keep = !t->o.streaming; /* streaming keeps no per-text data */
-    const ci_featurizer *f = &t->fz;
-    /* Reserve first, so that a failure leaves the trainer as it was. */
-    if ((keep && ((st = ci_grow(&t->a, (void **)&t->seq, &t->seq_cap, t->nseq + f->n, sizeof(uint32_t))) != CI_OK ||
-                  (st = ci_grow(&t->a, (void **)&t->doc_start, &t->doc_cap, t->ndocs + 2, sizeof(uint32_t))) != CI_OK)) ||
-        (st = ci_grow(&t->a, (void **)&t->tmp, &t->tmp_cap, f->n + 1, sizeof(uint32_t))) != CI_OK)
-        return st;
-    if (keep && (st = keep_text(t, text, len)) != CI_OK)
-        return st;
-    if (keep)
-        t->doc_start[0] = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        size_t idx;
-        int added;
-        if ((st = ci_strmap_put(&t->feats, f->buf + f->off[i], f->len[i], &idx, &added)) != CI_OK)
-            return st;
-        if ((st = ci_grow(&t->a, (void **)&t->df, &t->df_cap, t->feats.count, sizeof(uint32_t))) != CI_OK)
-            return st;
-        if (added)
-            t->df[idx] = 0;
-        t->tmp[i] = (uint32_t)idx;
-        if (keep)
-            t->seq[t->nseq + i] = (uint32_t)idx;
-        /* surface form counts (every form, so "card" can outvote "cards");
-         * placeholders have many surfaces and show as themselves */
-        if (f->stemmer && f->buf[f->off[i]] != '<' && !memchr(f->buf + f->off[i], ' ', f->len[i])) {
-            char key[600];
-            if (f->len[i] + f->slen[i] + 1 < sizeof key) {
-                memcpy(key, f->buf + f->off[i], f->len[i]);
-                key[f->len[i]] = '\t';
-                memcpy(key + f->len[i] + 1, f->surface + f->soff[i], f->slen[i]);
-                size_t sidx;
-                if ((st = ci_strmap_put(&t->surf, key, f->len[i] + 1 + f->slen[i], &sidx, &added)) != CI_OK ||
-                    (st = ci_grow(&t->a, (void **)&t->surf_count, &t->surf_cap, t->surf.count,
-                                  sizeof(uint32_t))) != CI_OK)
-                    return st;
-                if (added)
-                    t->surf_count[sidx] = 0;
-                t->surf_count[sidx]++;
-            }
-        }
-    }
-    /* document frequency: each feature once per text */
-    for (size_t i = 1; i < f->n; i++) /* tiny n: insertion sort */
-        for (size_t j = i; j > 0 && t->tmp[j] < t->tmp[j - 1]; j--) {
-            uint32_t x = t->tmp[j];
-            t->tmp[j] = t->tmp[j - 1];
-            t->tmp[j - 1] = x;
-        }
-    for (size_t i = 0; i < f->n; i++)
-        if (i == 0 || t->tmp[i] != t->tmp[i - 1])
-            t->df[t->tmp[i]]++;
-    t->ndocs++;
-    if (keep) {
-        t->nseq += f->n;
-        t->doc_start[t->ndocs] = (uint32_t)t->nseq;
-    }
-    return CI_OK;
+    return record_text(t, text ? text : "", len, !t->o.streaming);
 }
 
 CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *vec, size_t dims,
@@ -298,14 +304,15 @@ CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *v
     ci_status st;
     if ((st = ci_grow(&t->a, (void **)&t->vecs, &t->vecs_cap, (t->ndocs + 1) * dims, sizeof(float))) != CI_OK)
         return st;
-    if ((st = keep_text(t, text, len)) != CI_OK)
+    /* the text gives the theme its label and terms */
+    size_t slot = t->ndocs;
+    if ((st = record_text(t, text ? text : "", len, 1)) != CI_OK)
         return st;
     float inv = (float)(1.0 / sqrt(ss));
     for (size_t i = 0; i < dims; i++)
-        t->vecs[t->ndocs * dims + i] = vec[i] * inv;
+        t->vecs[slot * dims + i] = vec[i] * inv;
     t->vector_mode = 1;
     t->vdims = dims;
-    t->ndocs++;
     return CI_OK;
 }
 
@@ -478,6 +485,9 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
     }
     if (t->vector_mode) {
         d = t->vdims;
+        /* labels come from the texts given with the vectors */
+        if ((st = choose_vocab(t, &col, &foc, &ncols)) != CI_OK)
+            goto out;
         if (k == 0 && (st = ci_choose_k(&t->a, t->vecs, n, d, t->o.seed, &k)) != CI_OK)
             goto out;
         if ((cent = ci_malloc(&t->a, k * d * sizeof(float))) == NULL) {
@@ -727,8 +737,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
     ci_strmap bigrams;
     ci_strmap_init(&bigrams, a);
 
-    /* vocabulary and idf for assignment */
-    for (size_t c = 0; c < ncols; c++) {
+    /* vocabulary and idf for assignment (a vector model assigns vectors) */
+    for (size_t c = 0; c < ncols && !t->vector_mode; c++) {
         size_t kl, idx;
         int added;
         const char *key = ci_strmap_key(&t->feats, feat_of_col[c], &kl);
@@ -760,12 +770,12 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
                 order[fill[assign[i]]++] = i;
         ci_dealloc(a, fill);
     }
-    if (!t->vector_mode && (st = best_surfaces(t, &best)) != CI_OK)
+    if ((st = best_surfaces(t, &best)) != CI_OK)
         goto out;
 
     /* term occurrences per theme: words in the vocabulary, and bigrams of them */
     size_t ntc = 0, tc_cap = 0;
-    for (size_t c = 0; c < k && !t->vector_mode; c++)
+    for (size_t c = 0; c < k && ncols; c++)
         for (size_t o = cstart[c]; o < cstart[c + 1]; o++) {
             size_t sn;
             const uint32_t *seq = ci_trainer_seq(t, order[o], &sn);
@@ -827,7 +837,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
         while (pos < ntc && tc[pos].count == c)
             pos++;
         size_t cnt = pos - start, words = cnt;
-        qsort(tc + start, cnt, sizeof *tc, cmp_term);
+        if (cnt > 1)
+            qsort(tc + start, cnt, sizeof *tc, cmp_term);
         size_t nw = 0;
         if ((st = ci_grow(a, (void **)&wt, &wt_cap, cnt + 1, sizeof *wt)) != CI_OK)
             goto out;
@@ -841,7 +852,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
             nw++;
             i = j;
         }
-        qsort(wt, nw, sizeof *wt, cmp_weight_desc);
+        if (nw > 1)
+            qsort(wt, nw, sizeof *wt, cmp_weight_desc);
         /* top terms with their display text */
         th->first_term = (uint32_t)m->n_terms;
         size_t want = t->o.n_terms;
@@ -930,7 +942,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
             rd[o].doc = (uint32_t)order[cstart[c] + o];
             rd[o].sim = sim[rd[o].doc];
         }
-        qsort(rd, members, sizeof *rd, cmp_sim_desc);
+        if (members > 1)
+            qsort(rd, members, sizeof *rd, cmp_sim_desc);
         th->first_example = (uint32_t)m->n_examples;
         size_t cap_ex = m->n_examples;
         size_t nex = members < t->o.n_examples ? members : t->o.n_examples;
@@ -1257,7 +1270,8 @@ static ci_status stream_fit(ci_theme_trainer *t, ci_theme_model **out)
                 wt[nw].w = (float)(sm->tcount[j * nc + c] / words * log(1.0 + avg / ft[c]));
                 nw++;
             }
-        qsort(wt, nw, sizeof *wt, cmp_weight_desc);
+        if (nw > 1)
+            qsort(wt, nw, sizeof *wt, cmp_weight_desc);
         th->first_term = (uint32_t)m->n_terms;
         size_t cap_terms = m->n_terms;
         if ((st = ci_grow(&t->a, (void **)&m->terms, &cap_terms, m->n_terms + t->o.n_terms + 1,
@@ -1338,10 +1352,6 @@ const char *ci_trainer_text(const ci_theme_trainer *t, size_t i, size_t *len)
 
 const uint32_t *ci_trainer_seq(const ci_theme_trainer *t, size_t i, size_t *n)
 {
-    if (t->vector_mode) {
-        *n = 0;
-        return NULL;
-    }
     *n = t->doc_start[i + 1] - t->doc_start[i];
     return t->seq + t->doc_start[i];
 }
