@@ -96,8 +96,8 @@ CI_API void ci_theme_options_init(ci_theme_options *o)
     o->max_df = 0.5;
     o->max_vocab = 200000;
     o->stem = 1;
-    o->neighbors = 10;
-    o->dims = 50;
+    o->neighbors = 12;
+    o->dims = 40;
     o->batch_size = 4096;
     o->min_similarity = 0.2;
     o->n_terms = 10;
