@@ -1007,6 +1007,181 @@ CI_API ci_status ci_theme_assign_vector(ci_theme_assigner *a, const float *vec, 
 CI_API ci_status ci_theme_assigner_window(const ci_theme_assigner *a, size_t i, int64_t *start,
                                           uint64_t *total, uint64_t *unassigned);
 
+/* ======================================================================== */
+/*  Analyzer: segments                                                      */
+/* ======================================================================== */
+
+/** Time buckets an analyzer keeps (bits of ::ci_analyzer_options.buckets). */
+enum {
+    CI_BUCKET_DAY = 1u << 0,    /**< UTC calendar days. */
+    CI_BUCKET_WEEK = 1u << 1,   /**< ISO weeks, starting Monday 00:00 UTC. */
+    CI_BUCKET_MONTH = 1u << 2   /**< UTC calendar months. */
+};
+
+/** Most dimensions an analyzer may declare. */
+#define CI_ANALYZER_MAX_DIMENSIONS 16
+
+/** Options for ci_analyzer_new().  Initialise with ci_analyzer_options_init(). */
+typedef struct ci_analyzer_options {
+    size_t struct_size;          /**< sizeof(ci_analyzer_options); set by ci_analyzer_options_init(). */
+    const ci_str *dimensions;    /**< Attribute keys to segment by (copied), e.g. "tier", "region". */
+    size_t n_dimensions;         /**< At most ::CI_ANALYZER_MAX_DIMENSIONS. */
+    unsigned max_depth;          /**< Segments combine up to this many dimensions (default 2: tier x region). */
+    unsigned buckets;            /**< CI_BUCKET_* bits (default day, week and month). */
+    const ci_lexicon *lexicon;   /**< Scores text; **kept**, must outlive the analyzer.  NULL: no sentiment. */
+    int vader_compat;            /**< Score with VADER-compatible rules (see ci_sentiment_options). */
+    const ci_theme_model *themes; /**< Assigns themes; **kept**.  NULL: no themes. */
+} ci_analyzer_options;
+
+/** Initialise analyzer options to the defaults.  @since 0.1.0 */
+CI_API void ci_analyzer_options_init(ci_analyzer_options *opts);
+
+/**
+ * The analyzer pipeline: takes ::ci_signal s one at a time (tokenizer,
+ * sentiment, intents, theme assignment), updates every segment aggregate, and
+ * returns the per-signal result, so a host can route one ticket in real time
+ * or feed millions in bulk.  One thread at a time; build one per thread and
+ * merge them (ci_analyzer_merge()).
+ *
+ * Segments: for each non-empty combination of at most max_depth declared
+ * dimensions, each combination of values seen (signals without a dimension's
+ * attribute count under the value ""), plus the whole population (no
+ * dimension).  Each segment keeps, overall and per time bucket:
+ * count; NPS responses, promoters (9-10), passives and detractors (0-6);
+ * CSAT responses and satisfied (4-5); CES mean and variance on a 1-7
+ * higher-is-easier scale; sentiment (compound) mean and variance; texts
+ * flagged with each intent; the exact sum of value; and texts per theme.
+ *
+ * Exactness: counts are integers, and value sums are exact (error-free
+ * summation, then one rounding), so they equal a plain group-by whatever the
+ * order or partitioning.  Means and variances use Welford's algorithm and
+ * Chan's merge: numerically stable, and equal across partitionings to
+ * floating-point rounding (relative 1e-12).
+ */
+typedef struct ci_analyzer ci_analyzer;
+
+/**
+ * Create an analyzer.
+ * @return ::CI_OK, ::CI_ERR_INVALID (NULL out, empty or duplicate dimension,
+ *         invalid UTF-8 in one), ::CI_ERR_LIMIT (too many dimensions),
+ *         ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_allocator *alloc,
+                                 ci_analyzer **out);
+
+/** Free an analyzer.  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_analyzer_free(ci_analyzer *an);
+
+/** What the analyzer made of one signal. */
+typedef struct ci_signal_result {
+    size_t struct_size;   /**< sizeof(ci_signal_result); set by ci_signal_result_init(). */
+    int has_sentiment;    /**< 1 when the signal had text and a lexicon was given. */
+    double compound, pos, neu, neg;
+    unsigned intent_flags;         /**< As ::ci_sentiment_result. */
+    double intent[CI_INTENT_MAX];
+    int theme;            /**< Theme id, or -1 (no theme, no text, or no theme model). */
+    double theme_similarity;
+} ci_signal_result;
+
+/** Initialise a signal result.  @since 0.1.0 */
+CI_API void ci_signal_result_init(ci_signal_result *res);
+
+/**
+ * Analyze one signal and add it to every segment it belongs to.
+ *
+ * The signal is validated first (ci_signal_validate()); an invalid signal
+ * changes nothing and is reported through `diag`.  Nothing is kept from the
+ * signal's buffers.
+ *
+ * @param res   optional; receives the per-signal result.
+ * @param diag  optional; details of a validation failure.
+ * @return ::CI_OK, the statuses of ci_signal_validate(), ::CI_ERR_LIMIT (more
+ *         than ::CI_ANALYZER_MAX_SEGMENTS segments), ::CI_ERR_NOMEM (the
+ *         analyzer is unchanged).  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_signal_result *res,
+                                 ci_diag *diag);
+
+/** Largest number of segments (times buckets) one analyzer keeps. */
+#define CI_ANALYZER_MAX_SEGMENTS 50000000u
+
+/**
+ * Add everything of `other` into `an`, as if `an` had seen other's signals
+ * too.  Both must have been created with the same dimensions, depth and
+ * buckets.  `other` is unchanged.
+ * @return ::CI_OK, ::CI_ERR_INVALID (different configurations),
+ *         ::CI_ERR_LIMIT, ::CI_ERR_NOMEM (`an` is unchanged).  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other);
+
+/** Statistics of one segment (overall or in one time bucket). */
+typedef struct ci_segment_stats {
+    size_t struct_size;          /**< sizeof(ci_segment_stats); set by ci_segment_stats_init(). */
+    uint64_t count;              /**< Signals. */
+    uint64_t nps_responses, nps_promoters, nps_passives, nps_detractors;
+    double nps;                  /**< % promoters - % detractors, in [-100, 100]; 0 without responses. */
+    double nps_margin;           /**< 95 % margin of error of nps, in points. */
+    uint64_t csat_responses, csat_satisfied;
+    double csat;                 /**< % satisfied (4-5). */
+    double csat_low, csat_high;  /**< 95 % Wilson interval of csat, in %. */
+    uint64_t ces_responses;
+    double ces_mean, ces_variance, ces_margin;       /**< 1-7, higher is easier; 95 % margin of the mean. */
+    uint64_t sentiment_n;        /**< Signals with a sentiment score. */
+    double sentiment_mean, sentiment_variance;
+    uint64_t intent_count[CI_INTENT_MAX];            /**< Signals flagged with each intent. */
+    uint64_t value_n;            /**< Signals with a value. */
+    double value_sum;            /**< Exact sum of value, rounded once. */
+} ci_segment_stats;
+
+/** Initialise a stats struct.  @since 0.1.0 */
+CI_API void ci_segment_stats_init(ci_segment_stats *s);
+
+/** Number of segments (every combination seen, plus the whole population).  @since 0.1.0 */
+CI_API size_t ci_analyzer_segment_count(const ci_analyzer *an);
+
+/**
+ * Segment i: its dimension values and overall statistics.  Segment 0 is the
+ * whole population.  Segment order is stable for one analyzer but differs
+ * between analyzers; find a segment by its values with ci_analyzer_find().
+ *
+ * @param values   optional; an array of `n_dimensions` (as declared) that
+ *                 receives the segment's value for each dimension, {NULL, 0}
+ *                 where the segment does not split by it.  The strings are
+ *                 views valid until the next add or merge.
+ * @param stats    optional; receives the overall statistics.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *values,
+                                     ci_segment_stats *stats);
+
+/**
+ * Find a segment by its values: `values[d]` is the value for declared
+ * dimension d, or {NULL, 0} when the segment does not split by it.
+ * @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_find(const ci_analyzer *an, const ci_str *values, size_t *index);
+
+/** Theme counts of segment i: texts assigned to theme t (0 if none).  @since 0.1.0 */
+CI_API uint64_t ci_analyzer_segment_theme(const ci_analyzer *an, size_t i, size_t theme);
+
+/**
+ * Statistics of segment i in one time bucket.
+ * @param bucket  one CI_BUCKET_* bit the analyzer keeps.
+ * @param start   the bucket's start (Unix seconds, UTC), as listed by
+ *                ci_analyzer_bucket().
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND (no signal of the segment in that
+ *         bucket), ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_segment_bucket(const ci_analyzer *an, size_t i, unsigned bucket,
+                                            int64_t start, ci_segment_stats *stats);
+
+/**
+ * The j-th time bucket of a kind in which any signal was seen, in time order.
+ * @return ::CI_OK with *start, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_bucket(const ci_analyzer *an, unsigned bucket, size_t j,
+                                    int64_t *start);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -9,7 +9,7 @@ export LIBCI_ROOT
 LIBCI_PACKAGES=(
   gcc pkg-config meson ninja-build
   libutf8proc-dev zlib1g-dev libcmocka-dev libstemmer-dev
-  python3 python3-pytest
+  python3 python3-pytest python3-pandas
 )
 
 libci_install_packages() {

@@ -66,6 +66,10 @@ static inline uint32_t ci_strmap_hash(const char *s, size_t n)
     return (uint32_t)h;
 }
 
+/* Make room for n_keys more keys of key_bytes bytes in all, so that the
+ * next puts within that budget cannot fail. */
+ci_status ci_strmap_reserve(ci_strmap *m, size_t n_keys, size_t key_bytes);
+
 /* Index of key, or -1. */
 long ci_strmap_find(const ci_strmap *m, const char *key, size_t len);
 long ci_strmap_find_h(const ci_strmap *m, const char *key, size_t len, uint32_t h);

@@ -100,3 +100,24 @@ ci_status ci_strmap_put(ci_strmap *m, const char *key, size_t len, size_t *index
     *added = 1;
     return CI_OK;
 }
+
+ci_status ci_strmap_reserve(ci_strmap *m, size_t n_keys, size_t key_bytes)
+{
+    ci_status st;
+    size_t need = m->count + n_keys;
+    if (need * 2 > m->nslots) {
+        size_t ns = m->nslots ? m->nslots : 64;
+        while (need * 2 > ns)
+            ns *= 2;
+        if ((st = rehash(m, ns)) != CI_OK)
+            return st;
+    }
+    void *entries = m->entries, *arena = m->arena;
+    if ((st = ci_grow(&m->a, &entries, &m->entries_cap, need, sizeof *m->entries)) != CI_OK)
+        return st;
+    m->entries = entries;
+    if ((st = ci_grow(&m->a, &arena, &m->arena_cap, m->arena_len + key_bytes + n_keys + 1, 1)) != CI_OK)
+        return st;
+    m->arena = arena;
+    return CI_OK;
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* Analyzer and segment aggregates: statistics, buckets, merge equivalence,
+ * bad input, allocation failures. */
+#include <math.h>
+#include <stdio.h>
+
+#include "testutil.h"
+
+static ci_str S(const char *s) { ci_str r = {s, strlen(s)}; return r; }
+
+static const char *const tiers[] = {"free", "pro", "enterprise"};
+static const char *const regions[] = {"EMEA", "NA", "APAC", "LATAM"};
+static const char *const products[] = {"cards", "loans", "app"};
+static const char *const texts[] = {
+    "My card was charged twice, I want a refund ASAP", "Great app, thanks for the quick help!",
+    "I don't understand how to reset my password", "Please cancel my subscription",
+    "The transfer is still pending, this is ridiculous", "works fine",
+};
+
+typedef struct gen {
+    uint64_t s;
+} gen;
+
+static uint64_t next(gen *g)
+{
+    uint64_t z = (g->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Signal i of a deterministic data set (buffers live in static storage). */
+static void make_signal(uint64_t i, ci_signal *s, ci_attr attrs[3])
+{
+    gen g = {i * 7919 + 1};
+    ci_signal_init(s);
+    s->kind = CI_SIGNAL_TICKET;
+    s->timestamp = 1704067200 + (int64_t)(next(&g) % (86400ull * 90)); /* Q1 2024 */
+    attrs[0].key = S("tier");
+    attrs[0].value = S(tiers[next(&g) % 3]);
+    attrs[1].key = S("region");
+    attrs[1].value = S(regions[next(&g) % 4]);
+    attrs[2].key = S("product");
+    attrs[2].value = S(products[next(&g) % 3]);
+    s->attrs = attrs;
+    s->n_attrs = (next(&g) % 10 == 0) ? 2 : 3; /* some signals lack a product */
+    if (next(&g) % 2)
+        s->text = S(texts[next(&g) % 6]);
+    if (next(&g) % 3 == 0) {
+        s->has |= CI_HAS_NPS;
+        s->nps = (double)(next(&g) % 11);
+    }
+    if (next(&g) % 4 == 0) {
+        s->has |= CI_HAS_CSAT;
+        s->csat = (double)(1 + next(&g) % 5);
+    }
+    if (next(&g) % 5 == 0) {
+        s->has |= CI_HAS_CES;
+        s->ces = (double)(1 + next(&g) % 7);
+        s->ces_direction = (int)(next(&g) % 2);
+    }
+    if (next(&g) % 2) {
+        s->has |= CI_HAS_VALUE;
+        /* amounts across magnitudes, where naive float sums depend on order */
+        s->value = (double)(next(&g) % 100000) / 100.0 * (next(&g) % 7 == 0 ? 1e6 : 1.0);
+    }
+    if (!s->text.len && !s->has) {
+        s->has = CI_HAS_NPS;
+        s->nps = 10;
+    }
+}
+
+static ci_analyzer *new_analyzer(const ci_lexicon *lex, ci_allocator *alloc)
+{
+    ci_str dims[] = {S("tier"), S("region"), S("product")};
+    ci_analyzer_options o;
+    ci_analyzer_options_init(&o);
+    o.dimensions = dims;
+    o.n_dimensions = 3;
+    o.lexicon = lex;
+    ci_analyzer *an = NULL;
+    assert_int_equal(ci_analyzer_new(&o, alloc, &an), CI_OK);
+    return an;
+}
+
+static void feed(ci_analyzer *an, uint64_t from, uint64_t to, int reverse)
+{
+    for (uint64_t k = from; k < to; k++) {
+        uint64_t i = reverse ? to - 1 - (k - from) : k;
+        ci_signal s;
+        ci_attr attrs[3];
+        make_signal(i, &s, attrs);
+        assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+    }
+}
+
+static int close_rel(double a, double b, double tol)
+{
+    return fabs(a - b) <= tol * (fabs(a) + fabs(b) + 1e-300) || a == b;
+}
+
+/* Every segment of a has the same statistics in b: counts and sums
+ * exactly, means and variances to rounding. */
+static void assert_same_analyzers(const ci_analyzer *a, const ci_analyzer *b)
+{
+    assert_int_equal(ci_analyzer_segment_count(a), ci_analyzer_segment_count(b));
+    for (size_t i = 0; i < ci_analyzer_segment_count(a); i++) {
+        ci_str v[3];
+        ci_segment_stats x, y;
+        ci_segment_stats_init(&x);
+        ci_segment_stats_init(&y);
+        assert_int_equal(ci_analyzer_segment(a, i, v, &x), CI_OK);
+        size_t j;
+        assert_int_equal(ci_analyzer_find(b, v, &j), CI_OK);
+        assert_int_equal(ci_analyzer_segment(b, j, NULL, &y), CI_OK);
+        assert_int_equal(x.count, y.count);
+        assert_int_equal(x.nps_promoters, y.nps_promoters);
+        assert_int_equal(x.nps_detractors, y.nps_detractors);
+        assert_int_equal(x.nps_passives, y.nps_passives);
+        assert_int_equal(x.csat_satisfied, y.csat_satisfied);
+        assert_int_equal(x.csat_responses, y.csat_responses);
+        assert_int_equal(x.ces_responses, y.ces_responses);
+        assert_int_equal(x.sentiment_n, y.sentiment_n);
+        assert_int_equal(x.value_n, y.value_n);
+        assert_true(x.value_sum == y.value_sum); /* exact, whatever the order */
+        for (int k = 0; k < CI_INTENT_COUNT; k++)
+            assert_int_equal(x.intent_count[k], y.intent_count[k]);
+        assert_true(close_rel(x.ces_mean, y.ces_mean, 1e-12));
+        assert_true(close_rel(x.ces_variance, y.ces_variance, 1e-9));
+        assert_true(close_rel(x.sentiment_mean, y.sentiment_mean, 1e-12));
+        assert_true(close_rel(x.sentiment_variance, y.sentiment_variance, 1e-9));
+        /* buckets too */
+        for (unsigned bk = CI_BUCKET_DAY; bk <= CI_BUCKET_MONTH; bk <<= 1)
+            for (size_t q = 0;; q++) {
+                int64_t start;
+                if (ci_analyzer_bucket(a, bk, q, &start) != CI_OK)
+                    break;
+                ci_segment_stats bx, by;
+                ci_segment_stats_init(&bx);
+                ci_segment_stats_init(&by);
+                ci_status s1 = ci_analyzer_segment_bucket(a, i, bk, start, &bx);
+                ci_status s2 = ci_analyzer_segment_bucket(b, j, bk, start, &by);
+                assert_int_equal(s1, s2);
+                if (s1 == CI_OK) {
+                    assert_int_equal(bx.count, by.count);
+                    assert_true(bx.value_sum == by.value_sum);
+                    assert_int_equal(bx.nps_promoters, by.nps_promoters);
+                }
+            }
+    }
+}
+
+static void test_merge_equivalence(void **state)
+{
+    (void)state;
+    ci_lexicon *lex;
+    assert_int_equal(ci_lexicon_new_builtin(NULL, &lex), CI_OK);
+    ci_analyzer *all = new_analyzer(lex, NULL);
+    feed(all, 0, 3000, 0);
+    /* three partitions, fed in other orders, merged in two orders */
+    ci_analyzer *p1 = new_analyzer(lex, NULL), *p2 = new_analyzer(lex, NULL), *p3 = new_analyzer(lex, NULL);
+    feed(p1, 0, 1000, 1);
+    feed(p2, 1000, 1700, 0);
+    feed(p3, 1700, 3000, 1);
+    ci_analyzer *m1 = new_analyzer(lex, NULL), *m2 = new_analyzer(lex, NULL);
+    assert_int_equal(ci_analyzer_merge(m1, p1), CI_OK);
+    assert_int_equal(ci_analyzer_merge(m1, p2), CI_OK);
+    assert_int_equal(ci_analyzer_merge(m1, p3), CI_OK);
+    assert_int_equal(ci_analyzer_merge(m2, p3), CI_OK);
+    assert_int_equal(ci_analyzer_merge(m2, p1), CI_OK);
+    assert_int_equal(ci_analyzer_merge(m2, p2), CI_OK);
+    assert_same_analyzers(all, m1);
+    assert_same_analyzers(all, m2);
+    assert_same_analyzers(m2, all);
+    /* merging into a partition works as well */
+    assert_int_equal(ci_analyzer_merge(p2, p1), CI_OK);
+    assert_int_equal(ci_analyzer_merge(p2, p3), CI_OK);
+    assert_same_analyzers(all, p2);
+    /* population segment: the whole data set */
+    ci_str none[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+    size_t pop;
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_find(all, none, &pop), CI_OK);
+    assert_int_equal(pop, 0);
+    assert_int_equal(ci_analyzer_segment(all, pop, NULL, &st), CI_OK);
+    assert_int_equal(st.count, 3000);
+    /* 3 tiers + 4 regions + 4 products ("" included) + pairs + population */
+    assert_true(ci_analyzer_segment_count(all) <= 1 + 3 + 4 + 4 + 12 + 12 + 16);
+    assert_true(ci_analyzer_segment_count(all) >= 30);
+    ci_analyzer_free(all);
+    ci_analyzer_free(p1);
+    ci_analyzer_free(p2);
+    ci_analyzer_free(p3);
+    ci_analyzer_free(m1);
+    ci_analyzer_free(m2);
+    ci_lexicon_free(lex);
+}
+
+static void test_statistics(void **state)
+{
+    (void)state;
+    ci_analyzer *an = new_analyzer(NULL, NULL);
+    /* NPS: 3 promoters, 1 passive, 2 detractors -> (3 - 2) / 6 = 16.67 */
+    const double nps[] = {10, 9, 9, 8, 3, 0};
+    for (int i = 0; i < 6; i++) {
+        ci_signal s;
+        ci_signal_init(&s);
+        s.kind = CI_SIGNAL_SURVEY;
+        s.has = CI_HAS_NPS | CI_HAS_CSAT | CI_HAS_CES;
+        s.nps = nps[i];
+        s.csat = i < 4 ? 5 : 2;
+        s.ces = (double)(i + 1);
+        s.ces_direction = CI_CES_LOWER_IS_EASIER; /* stored as 8 - ces */
+        assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+    }
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, 0, NULL, &st), CI_OK);
+    assert_int_equal(st.count, 6);
+    assert_int_equal(st.nps_promoters, 3);
+    assert_int_equal(st.nps_passives, 1);
+    assert_int_equal(st.nps_detractors, 2);
+    assert_true(fabs(st.nps - 100.0 / 6.0) < 1e-9);
+    assert_true(st.nps_margin > 0 && st.nps_margin < 100);
+    assert_true(fabs(st.csat - 400.0 / 6.0) < 1e-9);
+    assert_true(st.csat_low < st.csat && st.csat < st.csat_high);
+    /* Wilson interval for 4/6 at 95 %: [30.0, 90.3] */
+    assert_true(fabs(st.csat_low - 30.0) < 0.1 && fabs(st.csat_high - 90.3) < 0.1);
+    /* CES 1..6 lower-is-easier -> 7..2, mean 4.5, sample variance 3.5 */
+    assert_true(fabs(st.ces_mean - 4.5) < 1e-12);
+    assert_true(fabs(st.ces_variance - 3.5) < 1e-12);
+    assert_int_equal(st.sentiment_n, 0); /* no lexicon, no sentiment */
+    ci_analyzer_free(an);
+}
+
+static void test_buckets(void **state)
+{
+    (void)state;
+    ci_analyzer *an = new_analyzer(NULL, NULL);
+    /* 2024-03-05 13:00 UTC is a Tuesday; 1969-12-31 is a Wednesday */
+    const int64_t ts[] = {1709643600, 1709643600 + 86400 * 6, -3600};
+    for (int i = 0; i < 3; i++) {
+        ci_signal s;
+        ci_signal_init(&s);
+        s.kind = CI_SIGNAL_SURVEY;
+        s.timestamp = ts[i];
+        s.has = CI_HAS_NPS;
+        s.nps = 10;
+        assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+    }
+    int64_t start;
+    /* days: 1969-12-31, 2024-03-05, 2024-03-11 */
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, 0, &start), CI_OK);
+    assert_true(start == -86400);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, 1, &start), CI_OK);
+    assert_true(start == 1709596800);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, 2, &start), CI_OK);
+    assert_true(start == 1710115200);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, 3, &start), CI_ERR_NOT_FOUND);
+    /* ISO weeks start on Monday: 1969-12-29, 2024-03-04, 2024-03-11 */
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_WEEK, 0, &start), CI_OK);
+    assert_true(start == -3 * 86400);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_WEEK, 1, &start), CI_OK);
+    assert_true(start == 1709510400);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_WEEK, 2, &start), CI_OK);
+    assert_true(start == 1710115200);
+    /* months: 1969-12-01 and 2024-03-01 */
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_MONTH, 0, &start), CI_OK);
+    assert_true(start == -31 * 86400);
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_MONTH, 1, &start), CI_OK);
+    assert_true(start == 1709251200);
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment_bucket(an, 0, CI_BUCKET_MONTH, 1709251200, &st), CI_OK);
+    assert_int_equal(st.count, 2);
+    assert_int_equal(ci_analyzer_segment_bucket(an, 0, CI_BUCKET_MONTH, 0, &st), CI_ERR_NOT_FOUND);
+    assert_int_equal(ci_analyzer_segment_bucket(an, 0, 7, 0, &st), CI_ERR_INVALID);
+    ci_analyzer_free(an);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    ci_analyzer *an = NULL;
+    ci_analyzer_options o;
+    ci_analyzer_options_init(&o);
+    ci_str dup[] = {S("tier"), S("tier")};
+    o.dimensions = dup;
+    o.n_dimensions = 2;
+    assert_int_equal(ci_analyzer_new(&o, NULL, &an), CI_ERR_INVALID);
+    ci_str bad[] = {S("ti\xff")};
+    o.dimensions = bad;
+    o.n_dimensions = 1;
+    assert_int_equal(ci_analyzer_new(&o, NULL, &an), CI_ERR_INVALID);
+    o.n_dimensions = CI_ANALYZER_MAX_DIMENSIONS + 1;
+    assert_int_equal(ci_analyzer_new(&o, NULL, &an), CI_ERR_LIMIT);
+    o.struct_size = 3;
+    assert_int_equal(ci_analyzer_new(&o, NULL, &an), CI_ERR_STRUCT_SIZE);
+    assert_int_equal(ci_analyzer_new(NULL, NULL, NULL), CI_ERR_INVALID);
+    ci_analyzer_free(NULL);
+
+    an = new_analyzer(NULL, NULL);
+    ci_signal s;
+    ci_attr attrs[3];
+    make_signal(1, &s, attrs);
+    /* invalid signals change nothing and say why */
+    ci_signal bad_s = s;
+    bad_s.has |= CI_HAS_NPS;
+    bad_s.nps = NAN;
+    ci_diag d;
+    ci_diag_init(&d);
+    assert_int_equal(ci_analyzer_add(an, &bad_s, NULL, &d), CI_ERR_NONFINITE);
+    assert_int_equal(d.field, CI_FIELD_NPS);
+    bad_s = s;
+    bad_s.has |= CI_HAS_CSAT;
+    bad_s.csat = 9;
+    assert_int_equal(ci_analyzer_add(an, &bad_s, NULL, NULL), CI_ERR_RANGE);
+    assert_int_equal(ci_analyzer_segment_count(an), 0);
+    assert_int_equal(ci_analyzer_add(an, NULL, NULL, NULL), CI_ERR_INVALID);
+    ci_signal_result r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(ci_analyzer_add(an, &s, &r, NULL), CI_ERR_STRUCT_SIZE);
+    ci_signal_result_init(&r);
+    assert_int_equal(ci_analyzer_add(an, &s, &r, NULL), CI_OK);
+    assert_int_equal(r.has_sentiment, 0);
+    assert_int_equal(r.theme, -1);
+    /* out-of-order timestamps are simply other buckets */
+    s.timestamp = 0;
+    assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+    /* merging different configurations is refused */
+    ci_analyzer *other;
+    ci_analyzer_options_init(&o);
+    assert_int_equal(ci_analyzer_new(&o, NULL, &other), CI_OK);
+    assert_int_equal(ci_analyzer_merge(an, other), CI_ERR_INVALID);
+    assert_int_equal(ci_analyzer_merge(an, an), CI_ERR_INVALID);
+    ci_analyzer_free(other);
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, 999999, NULL, &st), CI_ERR_NOT_FOUND);
+    ci_str vals[3] = {S("nope"), {NULL, 0}, {NULL, 0}};
+    size_t idx;
+    assert_int_equal(ci_analyzer_find(an, vals, &idx), CI_ERR_NOT_FOUND);
+    ci_analyzer_free(an);
+}
+
+/* Fail each allocation of a run of adds and a merge: the analyzer is left
+ * unchanged (retrying gives exactly the same result) and nothing leaks. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    ci_lexicon *lex;
+    assert_int_equal(ci_lexicon_new_builtin(NULL, &lex), CI_OK);
+    ci_analyzer *ref = new_analyzer(lex, NULL);
+    feed(ref, 0, 40, 0);
+    for (long n = 1; n < 400; n++) {
+        test_alloc ta = {.fail_at = n};
+        ci_allocator a = ta_allocator(&ta);
+        ci_str dims[] = {S("tier"), S("region"), S("product")};
+        ci_analyzer_options o;
+        ci_analyzer_options_init(&o);
+        o.dimensions = dims;
+        o.n_dimensions = 3;
+        o.lexicon = lex;
+        ci_analyzer *an = NULL;
+        ci_status st = ci_analyzer_new(&o, &a, &an);
+        if (st != CI_OK) {
+            assert_int_equal(st, CI_ERR_NOMEM);
+            assert_null(an);
+            assert_int_equal(ta.live, 0);
+            continue;
+        }
+        for (uint64_t i = 0; i < 40; i++) {
+            ci_signal s;
+            ci_attr attrs[3];
+            make_signal(i, &s, attrs);
+            st = ci_analyzer_add(an, &s, NULL, NULL);
+            if (st != CI_OK) {
+                assert_int_equal(st, CI_ERR_NOMEM);
+                st = ci_analyzer_add(an, &s, NULL, NULL); /* the failure is past */
+                assert_int_equal(st, CI_OK);
+            }
+        }
+        assert_same_analyzers(ref, an);
+        ci_analyzer_free(an);
+        assert_int_equal(ta.live, 0);
+        if (!ta.failed)
+            break;
+    }
+    ci_analyzer_free(ref);
+    ci_lexicon_free(lex);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_statistics),
+        cmocka_unit_test(test_buckets),
+        cmocka_unit_test(test_merge_equivalence),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_allocation_failures),
+    };
+    return cmocka_run_group_tests_name("segments", tests, NULL, NULL);
+}
