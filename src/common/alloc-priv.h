@@ -32,6 +32,15 @@ void *ci_calloc(const ci_alloc *a, size_t n, size_t size);
  * so amortised O(1).  Leaves *buf and *cap untouched on failure. */
 ci_status ci_grow(const ci_alloc *a, void **buf, size_t *cap, size_t need, size_t elem);
 
+/* The public form of a resolved allocator, to create the objects an object
+ * owns (a scorer's tokenizer, say) with the same allocator. */
+void ci_alloc_public(const ci_alloc *a, ci_allocator *out);
+
+/* Read a whole file through the allocator, refusing more than max bytes.
+ * *data is freed with ci_dealloc(a, ...).  Errors carry a message in diag. */
+ci_status ci_read_file(const ci_alloc *a, const char *path, size_t max, char **data, size_t *len,
+                       ci_diag *diag);
+
 /* Memory handed to the caller: a header remembers the allocator so that
  * ci_free() can release it after the producing object is gone. */
 void *ci_user_alloc(const ci_alloc *a, size_t n);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "alloc-priv.h"
 
+#include <errno.h>
+#include <stdio.h>
+
+#include "diag-priv.h"
+
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,4 +102,53 @@ CI_API void ci_free(void *ptr)
     user_hdr *h = (user_hdr *)ptr - 1;
     ci_alloc a = h->alloc;
     a.free_fn(a.ud, h);
+}
+
+void ci_alloc_public(const ci_alloc *a, ci_allocator *out)
+{
+    ci_allocator_init(out);
+    out->malloc_fn = a->malloc_fn;
+    out->realloc_fn = a->realloc_fn;
+    out->free_fn = a->free_fn;
+    out->user_data = a->ud;
+}
+
+ci_status ci_read_file(const ci_alloc *a, const char *path, size_t max, char **data, size_t *len,
+                       ci_diag *diag)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ci_diag_set(diag, CI_ERR_IO, -1, -1, 0, "cannot open %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    ci_status st = CI_OK;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                st = ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "%s is larger than %zu bytes", path, max);
+                break;
+            }
+            void *b = buf;
+            if ((st = ci_grow(a, &b, &cap, cap ? cap * 2 : 65536, 1)) != CI_OK)
+                break;
+            buf = b;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                st = ci_diag_set(diag, CI_ERR_IO, -1, -1, n, "read error on %s", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (st != CI_OK) {
+        ci_dealloc(a, buf);
+        return st;
+    }
+    *data = buf;
+    *len = n;
+    return CI_OK;
 }

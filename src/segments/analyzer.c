@@ -268,11 +268,7 @@ CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_alloc
         ci_sentiment_options_init(&so);
         so.vader_compat = o.vader_compat;
         ci_allocator pub;
-        ci_allocator_init(&pub);
-        pub.malloc_fn = a.malloc_fn;
-        pub.realloc_fn = a.realloc_fn;
-        pub.free_fn = a.free_fn;
-        pub.user_data = a.ud;
+        ci_alloc_public(&a, &pub);
         st = ci_sentiment_new(o.lexicon, &so, &pub, &an->senti);
         if (st == CI_OK && o.themes) {
             st = ci_theme_assigner_new(o.themes, 0, &pub, &an->assigner);

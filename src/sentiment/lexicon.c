@@ -645,33 +645,9 @@ CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, 
     } else {
         a = base->a;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ci_diag_set(diag, CI_ERR_IO, -1, -1, 0, "cannot open %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    ci_status st = CI_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= CI_LEXICON_MAX_INPUT) {
-                st = ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "%s is larger than %u bytes",
-                                 path, CI_LEXICON_MAX_INPUT);
-                break;
-            }
-            void *b = buf;
-            if ((st = ci_grow(&a, &b, &cap, cap ? cap * 2 : 65536, 1)) != CI_OK)
-                break;
-            buf = b;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                st = ci_diag_set(diag, CI_ERR_IO, -1, -1, n, "read error on %s", path);
-            break;
-        }
-    }
-    fclose(f);
+    char *buf;
+    size_t n;
+    ci_status st = ci_read_file(&a, path, CI_LEXICON_MAX_INPUT, &buf, &n, diag);
     if (st == CI_OK)
         st = ci_lexicon_load_buffer(base, buf, n, format, alloc, out, diag);
     ci_dealloc(&a, buf);

@@ -152,11 +152,7 @@ CI_API ci_status ci_sentiment_new(const ci_lexicon *lex, const ci_sentiment_opti
         s->opts.sentences = opts->sentences != 0;
     }
     ci_allocator pub;
-    ci_allocator_init(&pub);
-    pub.malloc_fn = a.malloc_fn;
-    pub.realloc_fn = a.realloc_fn;
-    pub.free_fn = a.free_fn;
-    pub.user_data = a.ud;
+    ci_alloc_public(&a, &pub);
     ci_status st = ci_tokenizer_new(&pub, &s->tok);
     if (st != CI_OK) {
         ci_dealloc(&a, s);

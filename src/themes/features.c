@@ -60,11 +60,7 @@ ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int 
     f->a = *a;
     f->bigrams = bigrams;
     ci_allocator pub;
-    ci_allocator_init(&pub);
-    pub.malloc_fn = a->malloc_fn;
-    pub.realloc_fn = a->realloc_fn;
-    pub.free_fn = a->free_fn;
-    pub.user_data = a->ud;
+    ci_alloc_public(a, &pub);
     ci_status st = ci_tokenizer_new(&pub, &f->tok);
     if (st != CI_OK)
         return st;

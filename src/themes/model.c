@@ -1030,24 +1030,10 @@ CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *
     ci_alloc a;
     if (ci_alloc_resolve(alloc, &a) != CI_OK)
         return CI_ERR_INVALID;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ci_diag_set(diag, CI_ERR_IO, -1, -1, 0, "cannot open %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    ci_status st = CI_OK;
-    for (;;) {
-        if (n == cap && (st = ci_grow(&a, (void **)&buf, &cap, cap ? cap * 2 : 65536, 1)) != CI_OK)
-            break;
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                st = ci_diag_set(diag, CI_ERR_IO, -1, -1, n, "read error on %s", path);
-            break;
-        }
-    }
-    fclose(f);
+    char *buf;
+    size_t n;
+    /* a model holds at most a 4 GiB payload, compressed */
+    ci_status st = ci_read_file(&a, path, (size_t)1 << 32, &buf, &n, diag);
     if (st == CI_OK)
         st = ci_theme_model_load(buf, n, alloc, out, diag);
     ci_dealloc(&a, buf);
