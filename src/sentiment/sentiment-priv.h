@@ -95,6 +95,15 @@ typedef struct ci_vader_scratch {
 ci_status ci_vader_score(ci_vader_scratch *vs, const ci_alloc *a, const ci_lexicon *lex,
                          const char *text, size_t len, ci_vader_scores *out);
 
+/* The last step of both scorers, VADER's: given the sum of the valences,
+ * the sifted totals (pos: sum of v + 1 over v > 0; neg: of v - 1 over
+ * v < 0; neu: count of v == 0) and the counts of '!' and '?', apply the
+ * punctuation emphasis, normalize the compound (x / sqrt(x^2 + 15)) and
+ * compute the proportions.  Callers with no valence at all report zeros
+ * without calling it. */
+void ci_valence_scores(double sum, double pos, double neg, double neu, size_t ep, size_t qm,
+                       ci_vader_scores *out);
+
 /* After ci_vader_score(): word k's lexicon term and valences, and its span
  * in the caller's text.  Returns 0 when word k is not a lexicon term. */
 int ci_vader_word(const ci_vader_scratch *vs, size_t k, const char **term, size_t *term_len,

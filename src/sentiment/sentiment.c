@@ -22,7 +22,6 @@
 #define B_INCR 0.293
 #define C_INCR 0.733
 #define N_SCALAR (-0.74)
-#define ALPHA 15.0
 
 enum { T_ITEM = 1, T_PUNCT = 2 };
 
@@ -474,23 +473,12 @@ static void aggregate(const double *vals, const nitem *items, size_t first, size
     *compound = *pos_o = *neu_o = *neg_o = 0;
     if (!counted)
         return;
-    double amp = (double)(ep > 4 ? 4 : ep) * 0.292;
-    if (qm > 1)
-        amp += qm <= 3 ? (double)qm * 0.18 : 0.96;
-    if (sum > 0)
-        sum += amp;
-    else if (sum < 0)
-        sum -= amp;
-    double c = sum / sqrt(sum * sum + ALPHA);
-    *compound = c < -1 ? -1 : c > 1 ? 1 : c;
-    if (pos > fabs(neg))
-        pos += amp;
-    else if (pos < fabs(neg))
-        neg -= amp;
-    double total = pos + fabs(neg) + neu;
-    *pos_o = fabs(pos / total);
-    *neg_o = fabs(neg / total);
-    *neu_o = fabs(neu / total);
+    ci_vader_scores sc;
+    ci_valence_scores(sum, pos, neg, neu, ep, qm, &sc);
+    *compound = sc.compound;
+    *pos_o = sc.pos;
+    *neu_o = sc.neu;
+    *neg_o = sc.neg;
 }
 
 static void count_marks(const ci_sentiment *s, size_t first_tok, size_t end_tok, size_t *ep,

@@ -479,14 +479,27 @@ static void score_from(const double *sent, size_t n, const char *text, size_t tl
     memset(out, 0, sizeof *out);
     if (n == 0)
         return;
-    double sum = 0;
-    for (size_t k = 0; k < n; k++)
+    double sum = 0, pos = 0, neg = 0, neu = 0;
+    for (size_t k = 0; k < n; k++) {
         sum += sent[k];
+        if (sent[k] > 0)
+            pos += sent[k] + 1;
+        if (sent[k] < 0)
+            neg += sent[k] - 1;
+        if (sent[k] == 0)
+            neu += 1;
+    }
     size_t ep = 0, qm = 0;
     for (size_t k = 0; k < tlen; k++) {
         ep += text[k] == '!';
         qm += text[k] == '?';
     }
+    ci_valence_scores(sum, pos, neg, neu, ep, qm, out);
+}
+
+void ci_valence_scores(double sum, double pos, double neg, double neu, size_t ep, size_t qm,
+                       ci_vader_scores *out)
+{
     double amp = (double)(ep > 4 ? 4 : ep) * 0.292;
     if (qm > 1)
         amp += qm <= 3 ? (double)qm * 0.18 : 0.96;
@@ -496,15 +509,6 @@ static void score_from(const double *sent, size_t n, const char *text, size_t tl
         sum -= amp;
     double c = sum / sqrt(sum * sum + 15);
     out->compound = c < -1 ? -1 : c > 1 ? 1 : c;
-    double pos = 0, neg = 0, neu = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (sent[k] > 0)
-            pos += sent[k] + 1;
-        if (sent[k] < 0)
-            neg += sent[k] - 1;
-        if (sent[k] == 0)
-            neu += 1;
-    }
     if (pos > fabs(neg))
         pos += amp;
     else if (pos < fabs(neg))
