@@ -2,11 +2,10 @@
 /* The fitted theme model: accessors, assignment, merging, persistence. */
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "../common/diag-priv.h"
+#include "../persistence/persist-priv.h"
 #include "themes-priv.h"
 
 ci_status ci_model_pool_add(ci_theme_model *m, const char *s, size_t n, uint32_t *off)
@@ -553,81 +552,13 @@ fail:
 /* ------------------------------------------------------------------------ */
 
 /*
- * File layout (all integers little-endian):
- *   magic "CITHEME\0" | u32 format version | u32 reserved (0)
- *   u64 payload length | u32 CRC-32 of the payload | u64 compressed length
- *   zlib-compressed payload
- * The payload is a sequence of fields written by put_* below; readers
- * check every length against what remains, so a corrupt file is an error,
- * never an out-of-bounds read.
+ * A model is a container (see persist-priv.h: magic "CITHEME\0", version,
+ * lengths, CRC-32, zlib) around a payload: the sequence of fields written
+ * by ci_theme_model_save() below and read back by parse_payload(), which
+ * checks every length against what remains.
  */
 #define MODEL_MAGIC "CITHEME"
 #define MODEL_VERSION 1u
-#define HEADER_SIZE (8 + 4 + 4 + 8 + 4 + 8)
-#define MAX_PAYLOAD ((uint64_t)1 << 32)
-
-typedef struct wbuf {
-    const ci_alloc *a;
-    unsigned char *p;
-    size_t n, cap;
-    int err;
-} wbuf;
-
-static void put(wbuf *w, const void *src, size_t n)
-{
-    if (w->err)
-        return;
-    if (ci_grow(w->a, (void **)&w->p, &w->cap, w->n + n, 1) != CI_OK) {
-        w->err = 1;
-        return;
-    }
-    if (n)
-        memcpy(w->p + w->n, src, n);
-    w->n += n;
-}
-
-static void put_u32(wbuf *w, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put(w, b, 4);
-}
-
-static void put_u64(wbuf *w, uint64_t v)
-{
-    put_u32(w, (uint32_t)v);
-    put_u32(w, (uint32_t)(v >> 32));
-}
-
-static void put_f32(wbuf *w, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(w, v);
-}
-
-static void put_f64(wbuf *w, double f)
-{
-    uint64_t v;
-    memcpy(&v, &f, 8);
-    put_u64(w, v);
-}
-
-static void put_floats(wbuf *w, const float *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        put_f32(w, f[i]);
-}
-
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-    return ci_calloc((const ci_alloc *)opaque, items, size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-    ci_dealloc((const ci_alloc *)opaque, p);
-}
 
 CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_t *len)
 {
@@ -635,101 +566,56 @@ CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_
         return CI_ERR_INVALID;
     *data = NULL;
     *len = 0;
-    wbuf w = {&m->a, NULL, 0, 0, 0};
-    put_u32(&w, (uint32_t)m->vector_mode);
-    put_u32(&w, (uint32_t)m->stem);
-    put_u32(&w, (uint32_t)m->bigrams);
-    put_f64(&w, m->min_similarity);
-    put_u64(&w, m->k);
-    put_u64(&w, m->d);
-    put_u64(&w, m->vocab.count);
+    ci_wbuf w;
+    ci_wbuf_init(&w, &m->a);
+    ci_put_u32(&w, (uint32_t)m->vector_mode);
+    ci_put_u32(&w, (uint32_t)m->stem);
+    ci_put_u32(&w, (uint32_t)m->bigrams);
+    ci_put_f64(&w, m->min_similarity);
+    ci_put_u64(&w, m->k);
+    ci_put_u64(&w, m->d);
+    ci_put_u64(&w, m->vocab.count);
     for (size_t i = 0; i < m->vocab.count; i++) {
         size_t kl;
         const char *k = ci_strmap_key(&m->vocab, i, &kl);
-        put_u32(&w, (uint32_t)kl);
-        put(&w, k, kl);
+        ci_put_str(&w, k, kl);
     }
-    put_floats(&w, m->idf, m->vocab.count);
-    put_u32(&w, m->proj != NULL);
+    ci_put_floats(&w, m->idf, m->vocab.count);
+    ci_put_u32(&w, m->proj != NULL);
     if (m->proj)
-        put_floats(&w, m->proj, m->vocab.count * m->d);
-    put_floats(&w, m->centroids, m->k * m->d);
+        ci_put_floats(&w, m->proj, m->vocab.count * m->d);
+    ci_put_floats(&w, m->centroids, m->k * m->d);
     for (size_t i = 0; i < m->k; i++) {
         const theme_rec *t = &m->themes[i];
-        put_u32(&w, t->label_off);
-        put_u32(&w, t->label_len);
-        put_u64(&w, t->size);
-        put_u32(&w, t->first_term);
-        put_u32(&w, t->n_terms);
-        put_u32(&w, t->first_example);
-        put_u32(&w, t->n_examples);
+        ci_put_u32(&w, t->label_off);
+        ci_put_u32(&w, t->label_len);
+        ci_put_u64(&w, t->size);
+        ci_put_u32(&w, t->first_term);
+        ci_put_u32(&w, t->n_terms);
+        ci_put_u32(&w, t->first_example);
+        ci_put_u32(&w, t->n_examples);
     }
-    put_u64(&w, m->n_terms);
+    ci_put_u64(&w, m->n_terms);
     for (size_t i = 0; i < m->n_terms; i++) {
-        put_u32(&w, m->terms[i].off);
-        put_u32(&w, m->terms[i].len);
-        put_f32(&w, m->terms[i].weight);
+        ci_put_u32(&w, m->terms[i].off);
+        ci_put_u32(&w, m->terms[i].len);
+        ci_put_f32(&w, m->terms[i].weight);
     }
-    put_u64(&w, m->n_examples);
+    ci_put_u64(&w, m->n_examples);
     for (size_t i = 0; i < m->n_examples; i++) {
-        put_u32(&w, m->examples[i].off);
-        put_u32(&w, m->examples[i].len);
-        put_f32(&w, m->examples[i].sim);
+        ci_put_u32(&w, m->examples[i].off);
+        ci_put_u32(&w, m->examples[i].len);
+        ci_put_f32(&w, m->examples[i].sim);
     }
-    put_u64(&w, m->pool_len);
-    put(&w, m->pool, m->pool_len);
-    if (w.err || (uint64_t)w.n >= MAX_PAYLOAD) {
-        ci_dealloc(&m->a, w.p);
-        return w.err ? CI_ERR_NOMEM : CI_ERR_LIMIT;
-    }
-    /* compress through the model's allocator */
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    zs.zalloc = z_alloc;
-    zs.zfree = z_free;
-    zs.opaque = (voidpf)&m->a;
-    if (deflateInit(&zs, 6) != Z_OK) {
+    ci_put_u64(&w, m->pool_len);
+    ci_put(&w, m->pool, m->pool_len);
+    if (w.err) {
         ci_dealloc(&m->a, w.p);
         return CI_ERR_NOMEM;
     }
-    size_t bound = deflateBound(&zs, (uLong)w.n);
-    char *outp = ci_user_alloc(&m->a, HEADER_SIZE + bound);
-    if (!outp) {
-        deflateEnd(&zs);
-        ci_dealloc(&m->a, w.p);
-        return CI_ERR_NOMEM;
-    }
-    zs.next_in = w.p;
-    zs.avail_in = (uInt)w.n;
-    zs.next_out = (Bytef *)outp + HEADER_SIZE;
-    zs.avail_out = (uInt)bound;
-    int zr = deflate(&zs, Z_FINISH);
-    size_t clen = zs.total_out;
-    deflateEnd(&zs);
-    uint32_t crc = (uint32_t)crc32(0L, w.p, (uInt)w.n);
-    uint64_t plen = w.n;
+    ci_status st = ci_container_seal(&m->a, MODEL_MAGIC, MODEL_VERSION, w.p, w.n, data, len);
     ci_dealloc(&m->a, w.p);
-    if (zr != Z_STREAM_END) {
-        ci_free(outp);
-        return CI_ERR_NOMEM;
-    }
-    wbuf h = {&m->a, NULL, 0, 0, 0};
-    put(&h, MODEL_MAGIC, 8);
-    put_u32(&h, MODEL_VERSION);
-    put_u32(&h, 0);
-    put_u64(&h, plen);
-    put_u32(&h, crc);
-    put_u64(&h, clen);
-    if (h.err) {
-        ci_dealloc(&m->a, h.p);
-        ci_free(outp);
-        return CI_ERR_NOMEM;
-    }
-    memcpy(outp, h.p, HEADER_SIZE);
-    ci_dealloc(&m->a, h.p);
-    *data = outp;
-    *len = HEADER_SIZE + clen;
-    return CI_OK;
+    return st;
 }
 
 CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *path)
@@ -742,98 +628,19 @@ CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *p
     if (st != CI_OK)
         return st;
     /* write beside, then rename: a crash never leaves half a model */
-    size_t pl = strlen(path);
-    char *tmp = ci_malloc(&m->a, pl + 8);
-    if (!tmp) {
-        ci_free(data);
-        return CI_ERR_NOMEM;
-    }
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    st = CI_ERR_IO;
-    if (f) {
-        size_t wr = fwrite(data, 1, len, f);
-        int cl = fclose(f);
-        if (wr == len && cl == 0 && rename(tmp, path) == 0)
-            st = CI_OK;
-        else
-            remove(tmp);
-    }
-    ci_dealloc(&m->a, tmp);
+    st = ci_write_file_atomic(&m->a, path, data, len);
     ci_free(data);
     return st;
 }
 
-typedef struct rbuf {
-    const unsigned char *p;
-    size_t n, pos;
-    int err;
-} rbuf;
-
-static const unsigned char *take(rbuf *r, size_t n)
-{
-    if (r->err || n > r->n - r->pos) {
-        r->err = 1;
-        return NULL;
-    }
-    const unsigned char *p = r->p + r->pos;
-    r->pos += n;
-    return p;
-}
-
-static uint32_t get_u32(rbuf *r)
-{
-    const unsigned char *b = take(r, 4);
-    return b ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24 : 0;
-}
-
-static uint64_t get_u64(rbuf *r)
-{
-    uint64_t lo = get_u32(r);
-    return lo | (uint64_t)get_u32(r) << 32;
-}
-
-static float get_f32(rbuf *r)
-{
-    uint32_t v = get_u32(r);
-    float f;
-    memcpy(&f, &v, 4);
-    return f;
-}
-
-static double get_f64(rbuf *r)
-{
-    uint64_t v = get_u64(r);
-    double f;
-    memcpy(&f, &v, 8);
-    return f;
-}
-
-static int get_floats(rbuf *r, float *f, size_t n)
-{
-    if (r->err || n > (r->n - r->pos) / 4) {
-        r->err = 1;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        f[i] = get_f32(r);
-        if (!isfinite(f[i])) {
-            r->err = 1;
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
+static ci_status parse_payload(ci_theme_model *m, ci_rbuf *r, ci_diag *diag)
 {
     ci_status st;
-    m->vector_mode = get_u32(r) != 0;
-    m->stem = get_u32(r) != 0;
-    m->bigrams = get_u32(r) != 0;
-    m->min_similarity = get_f64(r);
-    uint64_t k = get_u64(r), d = get_u64(r), nv = get_u64(r);
+    m->vector_mode = ci_get_u32(r) != 0;
+    m->stem = ci_get_u32(r) != 0;
+    m->bigrams = ci_get_u32(r) != 0;
+    m->min_similarity = ci_get_f64(r);
+    uint64_t k = ci_get_u64(r), d = ci_get_u64(r), nv = ci_get_u64(r);
     if (r->err || k == 0 || k > 100000 || d == 0 || d > 10000000 || nv > 100000000 ||
         !(m->min_similarity >= -1 && m->min_similarity <= 1) ||
         (!m->vector_mode && nv == 0))
@@ -841,13 +648,12 @@ static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
     m->k = (size_t)k;
     m->d = (size_t)d;
     for (uint64_t i = 0; i < nv; i++) {
-        uint32_t kl = get_u32(r);
-        const unsigned char *key = take(r, kl);
-        if (!key)
+        ci_str key = ci_get_str(r);
+        if (!key.data)
             return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "truncated vocabulary");
         size_t idx;
         int added;
-        if ((st = ci_strmap_put(&m->vocab, (const char *)key, kl, &idx, &added)) != CI_OK)
+        if ((st = ci_strmap_put(&m->vocab, key.data, key.len, &idx, &added)) != CI_OK)
             return st;
         if (!added)
             return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "duplicate vocabulary term");
@@ -858,16 +664,16 @@ static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
     m->idf = ci_malloc(&m->a, (size_t)nv * sizeof(float) + 1);
     if (!m->idf)
         return CI_ERR_NOMEM;
-    if (!get_floats(r, m->idf, (size_t)nv))
+    if (!ci_get_floats(r, m->idf, (size_t)nv))
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad idf table");
-    uint32_t has_proj = get_u32(r);
+    uint32_t has_proj = ci_get_u32(r);
     if (has_proj) {
         if (d && nv > (r->n - r->pos) / 4 / d)
             return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated projection");
         m->proj = ci_malloc(&m->a, (size_t)(nv * d) * sizeof(float) + 1);
         if (!m->proj)
             return CI_ERR_NOMEM;
-        if (!get_floats(r, m->proj, (size_t)(nv * d)))
+        if (!ci_get_floats(r, m->proj, (size_t)(nv * d)))
             return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad projection");
     } else if (!m->vector_mode && d != nv) {
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "dimension does not match vocabulary");
@@ -878,19 +684,19 @@ static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
     m->themes = ci_calloc(&m->a, (size_t)k + 1, sizeof(theme_rec));
     if (!m->centroids || !m->themes)
         return CI_ERR_NOMEM;
-    if (!get_floats(r, m->centroids, (size_t)(k * d)))
+    if (!ci_get_floats(r, m->centroids, (size_t)(k * d)))
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad centroids");
     for (size_t i = 0; i < k; i++) {
         theme_rec *t = &m->themes[i];
-        t->label_off = get_u32(r);
-        t->label_len = get_u32(r);
-        t->size = get_u64(r);
-        t->first_term = get_u32(r);
-        t->n_terms = get_u32(r);
-        t->first_example = get_u32(r);
-        t->n_examples = get_u32(r);
+        t->label_off = ci_get_u32(r);
+        t->label_len = ci_get_u32(r);
+        t->size = ci_get_u64(r);
+        t->first_term = ci_get_u32(r);
+        t->n_terms = ci_get_u32(r);
+        t->first_example = ci_get_u32(r);
+        t->n_examples = ci_get_u32(r);
     }
-    uint64_t nt = get_u64(r);
+    uint64_t nt = ci_get_u64(r);
     if (r->err || nt > (r->n - r->pos) / 12)
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated term table");
     m->terms = ci_calloc(&m->a, (size_t)nt + 1, sizeof(theme_term));
@@ -898,11 +704,11 @@ static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
         return CI_ERR_NOMEM;
     m->n_terms = (size_t)nt;
     for (size_t i = 0; i < nt; i++) {
-        m->terms[i].off = get_u32(r);
-        m->terms[i].len = get_u32(r);
-        m->terms[i].weight = get_f32(r);
+        m->terms[i].off = ci_get_u32(r);
+        m->terms[i].len = ci_get_u32(r);
+        m->terms[i].weight = ci_get_f32(r);
     }
-    uint64_t ne = get_u64(r);
+    uint64_t ne = ci_get_u64(r);
     if (r->err || ne > (r->n - r->pos) / 12)
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "truncated example table");
     m->examples = ci_calloc(&m->a, (size_t)ne + 1, sizeof(theme_example));
@@ -910,12 +716,12 @@ static ci_status parse_payload(ci_theme_model *m, rbuf *r, ci_diag *diag)
         return CI_ERR_NOMEM;
     m->n_examples = (size_t)ne;
     for (size_t i = 0; i < ne; i++) {
-        m->examples[i].off = get_u32(r);
-        m->examples[i].len = get_u32(r);
-        m->examples[i].sim = get_f32(r);
+        m->examples[i].off = ci_get_u32(r);
+        m->examples[i].len = ci_get_u32(r);
+        m->examples[i].sim = ci_get_f32(r);
     }
-    uint64_t pl = get_u64(r);
-    const unsigned char *pool = take(r, (size_t)pl);
+    uint64_t pl = ci_get_u64(r);
+    const unsigned char *pool = ci_take(r, (size_t)pl);
     if (!pool || r->pos != r->n)
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad string pool");
     m->pool = ci_malloc(&m->a, (size_t)pl + 1);
@@ -951,63 +757,20 @@ CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allo
     ci_alloc a;
     if (ci_alloc_resolve(alloc, &a) != CI_OK)
         return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "bad allocator");
-    if (len < HEADER_SIZE || memcmp(data, MODEL_MAGIC, 8) != 0)
-        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 0, "not a libci theme model");
-    rbuf h = {(const unsigned char *)data, HEADER_SIZE, 8, 0};
-    uint32_t version = get_u32(&h);
-    (void)get_u32(&h);
-    uint64_t plen = get_u64(&h);
-    uint32_t crc = get_u32(&h);
-    uint64_t clen = get_u64(&h);
-    if (version > MODEL_VERSION)
-        return ci_diag_set(diag, CI_ERR_VERSION, -1, -1, 8,
-                           "theme model format %u is newer than this library's (%u)", version,
-                           MODEL_VERSION);
-    if (version == 0)
-        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 8, "bad format version 0");
-    if (clen != len - HEADER_SIZE)
-        return ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, len,
-                           "model is %zu bytes, its header says %llu: truncated or padded", len,
-                           (unsigned long long)(clen + HEADER_SIZE));
-    if (plen >= MAX_PAYLOAD || plen > clen * 1100 + 1024)
-        return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, 12, "implausible payload size");
-    unsigned char *payload = ci_malloc(&a, (size_t)plen + 1);
-    if (!payload)
-        return CI_ERR_NOMEM;
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    zs.zalloc = z_alloc;
-    zs.zfree = z_free;
-    zs.opaque = (voidpf)&a;
-    ci_status st = CI_OK;
-    if (inflateInit(&zs) != Z_OK) {
-        ci_dealloc(&a, payload);
-        return CI_ERR_NOMEM;
-    }
-    zs.next_in = (Bytef *)(uintptr_t)(data + HEADER_SIZE);
-    zs.avail_in = (uInt)clen;
-    zs.next_out = payload;
-    zs.avail_out = (uInt)plen;
-    int zr = inflate(&zs, Z_FINISH);
-    size_t got = zs.total_out;
-    inflateEnd(&zs);
-    if (zr == Z_MEM_ERROR)
+    unsigned char *payload;
+    size_t plen;
+    ci_status st = ci_container_open(&a, data, len, MODEL_MAGIC, "theme model", MODEL_VERSION,
+                                     &payload, &plen, NULL, diag);
+    if (st != CI_OK)
+        return st;
+    ci_theme_model *m = ci_calloc(&a, 1, sizeof *m);
+    if (!m) {
         st = CI_ERR_NOMEM;
-    else if (zr != Z_STREAM_END || got != plen)
-        st = ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, HEADER_SIZE + zs.total_in,
-                         "compressed data corrupt or truncated");
-    else if ((uint32_t)crc32(0L, payload, (uInt)plen) != crc)
-        st = ci_diag_set(diag, CI_ERR_CHECKSUM, -1, -1, 0, "checksum mismatch");
-    ci_theme_model *m = NULL;
-    if (st == CI_OK) {
-        m = ci_calloc(&a, 1, sizeof *m);
-        if (!m)
-            st = CI_ERR_NOMEM;
-    }
-    if (st == CI_OK) {
+    } else {
         m->a = a;
         ci_strmap_init(&m->vocab, &a);
-        rbuf r = {payload, (size_t)plen, 0, 0};
+        ci_rbuf r;
+        ci_rbuf_init(&r, payload, plen);
         st = parse_payload(m, &r, diag);
     }
     ci_dealloc(&a, payload);
