@@ -1031,6 +1031,8 @@ typedef struct ci_analyzer_options {
     const ci_lexicon *lexicon;   /**< Scores text; **kept**, must outlive the analyzer.  NULL: no sentiment. */
     int vader_compat;            /**< Score with VADER-compatible rules (see ci_sentiment_options). */
     const ci_theme_model *themes; /**< Assigns themes; **kept**.  NULL: no themes. */
+    size_t n_themes;             /**< Without a model: theme ids results may carry, for
+                                      ci_analyzer_add_result() (ignored when `themes` is set). */
 } ci_analyzer_options;
 
 /** Initialise analyzer options to the defaults.  @since 0.1.0 */
@@ -1102,6 +1104,34 @@ CI_API void ci_signal_result_init(ci_signal_result *res);
 CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_signal_result *res,
                                  ci_diag *diag);
 
+/**
+ * Add a signal that was analyzed elsewhere: `res` supplies the sentiment,
+ * intents and theme (as ci_analyzer_add() would have computed them), and the
+ * analyzer only updates its aggregates.  This is the bulk path for data that
+ * was scored once and is aggregated many times, and for hosts that run their
+ * own models.  The text is not scored, but it may still be kept as an example.
+ *
+ * @param res  required; `theme` must be -1 or below the analyzer's theme
+ *             count, and when `has_sentiment` is set compound, pos, neu and
+ *             neg must be finite, compound in [-1, 1].
+ * @return as ci_analyzer_add(), plus ::CI_ERR_RANGE / ::CI_ERR_NONFINITE for
+ *         a bad result (the analyzer is unchanged).  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *signal,
+                                        const ci_signal_result *res, ci_diag *diag);
+
+/**
+ * Build the segment summaries now.  An add is cheap because it updates one
+ * fine-grained cell (the signal's full combination of values, on its day);
+ * segments and coarser buckets are rolled up from the cells when first read
+ * after a change.  Every reading function does this on demand; call this to
+ * choose when the work (and its only failure, ::CI_ERR_NOMEM) happens.
+ * Reading functions therefore write internal caches: like every other call,
+ * they must not run concurrently with any other call on the same analyzer.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_summarize(ci_analyzer *an);
+
 /** Largest number of segments (times buckets) one analyzer keeps. */
 #define CI_ANALYZER_MAX_SEGMENTS 50000000u
 
@@ -1136,7 +1166,8 @@ typedef struct ci_segment_stats {
 /** Initialise a stats struct.  @since 0.1.0 */
 CI_API void ci_segment_stats_init(ci_segment_stats *s);
 
-/** Number of segments (every combination seen, plus the whole population).  @since 0.1.0 */
+/** Number of segments (every combination seen, plus the whole population);
+ *  0 if they could not be summarized for lack of memory.  @since 0.1.0 */
 CI_API size_t ci_analyzer_segment_count(const ci_analyzer *an);
 
 /**
@@ -1181,6 +1212,352 @@ CI_API ci_status ci_analyzer_segment_bucket(const ci_analyzer *an, size_t i, uns
  */
 CI_API ci_status ci_analyzer_bucket(const ci_analyzer *an, unsigned bucket, size_t j,
                                     int64_t *start);
+
+/** Signals ci_analyzer_segment_theme() counts theme shares against: those with text. */
+CI_API uint64_t ci_analyzer_segment_texts(const ci_analyzer *an, size_t i);
+
+/** Number of dimensions, and the name of dimension d (a view, valid for the
+ *  analyzer's life; {NULL, 0} when out of range).  @since 0.1.0 */
+CI_API size_t ci_analyzer_dimension_count(const ci_analyzer *an);
+CI_API ci_str ci_analyzer_dimension(const ci_analyzer *an, size_t d);
+
+/** Number of dimensions segment i splits by (0 for the population).  @since 0.1.0 */
+CI_API unsigned ci_analyzer_segment_depth(const ci_analyzer *an, size_t i);
+
+/**
+ * Representative texts of segment i: its most negative texts (lowest
+ * compound sentiment, ties by text), up to ::CI_ANALYZER_EXAMPLES per segment,
+ * each cut to at most ::CI_ANALYZER_EXAMPLE_BYTES bytes at a character boundary.
+ * @param j      0 = most negative.
+ * @param theme  optional; the text's theme or -1.
+ * @return ::CI_OK with a view valid until the next add, merge or load,
+ *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_segment_example(const ci_analyzer *an, size_t i, size_t j,
+                                             ci_str *text, double *compound, int *theme);
+
+/** Examples kept per segment, and their longest length in bytes. */
+#define CI_ANALYZER_EXAMPLES 8
+#define CI_ANALYZER_EXAMPLE_BYTES 320
+
+/* ======================================================================== */
+/*  Comparisons and trends                                                  */
+/* ======================================================================== */
+
+/** What a comparison or trend measures. */
+typedef enum ci_metric {
+    CI_METRIC_NPS = 0,        /**< Net Promoter Score, -100..100. */
+    CI_METRIC_CSAT = 1,       /**< % of CSAT answers 4-5. */
+    CI_METRIC_CES = 2,        /**< Mean CES, 1-7, higher is easier. */
+    CI_METRIC_SENTIMENT = 3,  /**< Mean compound sentiment, -1..1. */
+    CI_METRIC_INTENT = 4,     /**< % of scored texts flagged with intent `which`. */
+    CI_METRIC_THEME = 5       /**< % of texts assigned to theme `which`. */
+} ci_metric;
+
+/** Name of a metric ("nps", "csat", "ces", "sentiment", "intent", "theme"), or NULL.  Thread-safe. */
+CI_API const char *ci_metric_name(int metric);
+
+/** A segment against the rest of the population on one metric. */
+typedef struct ci_comparison {
+    size_t struct_size;   /**< sizeof(ci_comparison); set by ci_comparison_init(). */
+    uint64_t n, rest_n;   /**< Observations behind each side (responses, texts ...). */
+    double value, rest;   /**< The metric in the segment and in everyone else. */
+    double gap;           /**< value - rest. */
+    double effect;        /**< Standardised effect: Cohen's h for rates (CSAT,
+                               intents, themes), Cohen's d for means (CES,
+                               sentiment) and for NPS (on its -1/0/+1 scores). */
+    double p_value;       /**< Two-sided p-value of "no difference" (two-proportion
+                               z test for rates, Welch's t test for means and NPS). */
+} ci_comparison;
+
+/** Initialise a comparison.  @since 0.1.0 */
+CI_API void ci_comparison_init(ci_comparison *c);
+
+/**
+ * Compare segment i with the rest of the population (the population minus
+ * the segment, computed exactly from the aggregates) on one metric.
+ * @param which  the intent or theme for ::CI_METRIC_INTENT / ::CI_METRIC_THEME.
+ * @return ::CI_OK; ::CI_ERR_MISSING when either side has fewer than two
+ *         observations (nothing to compare; *out holds the counts);
+ *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE,
+ *         ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_compare(const ci_analyzer *an, size_t i, int metric, int which,
+                                     ci_comparison *out);
+
+/**
+ * Benjamini-Hochberg adjustment: q[k] is the smallest false-discovery rate at
+ * which p[k] would be declared significant among all n tests.  p and q may be
+ * the same array.  Allocates nothing for n <= 256, else through `alloc`.
+ * @return ::CI_OK, ::CI_ERR_INVALID (NULL, or a p outside [0, 1] or NaN),
+ *         ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ */
+CI_API ci_status ci_benjamini_hochberg(const double *p, size_t n, double *q,
+                                       const ci_allocator *alloc);
+
+/** A linear trend over time buckets. */
+typedef struct ci_trend {
+    size_t struct_size;   /**< sizeof(ci_trend); set by ci_trend_init(). */
+    size_t points;        /**< Buckets with data that the fit used. */
+    double slope;         /**< Metric units per bucket (weighted least squares). */
+    double slope_se;      /**< Its standard error (from the residuals). */
+    double p_value;       /**< Two-sided, Student's t with points - 2 degrees of freedom. */
+    double first, last;   /**< Fitted value at the first and last bucket used. */
+    int64_t first_start, last_start; /**< Those buckets' starts. */
+    int widening;         /**< Gap trends only: +1 the gap grows in magnitude, -1 it
+                               narrows, 0 no significant change (p >= 0.05). */
+} ci_trend;
+
+/** Initialise a trend.  @since 0.1.0 */
+CI_API void ci_trend_init(ci_trend *t);
+
+/**
+ * The trend of a metric in segment i over the buckets of one kind.  Each
+ * bucket's value is weighted by its precision (observations over variance),
+ * so a quiet week moves the line less than a busy one.  Buckets with fewer
+ * than `min_n` observations are left out.
+ * @return ::CI_OK; ::CI_ERR_MISSING with fewer than three usable buckets;
+ *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID (bucket kind not kept),
+ *         ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_trend(const ci_analyzer *an, size_t i, int metric, int which,
+                                   unsigned bucket, uint64_t min_n, ci_trend *out);
+
+/**
+ * The trend of the gap between segments a and b (a minus b, per bucket), and
+ * whether it widens or narrows: top accounts against the rest, say.
+ * @return as ci_analyzer_trend().  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_gap_trend(const ci_analyzer *an, size_t a, size_t b, int metric,
+                                       int which, unsigned bucket, uint64_t min_n,
+                                       ci_trend *out);
+
+/* ======================================================================== */
+/*  Account health                                                          */
+/* ======================================================================== */
+
+/** Reasons that drive an account's churn risk (bits of ::ci_account_health.reasons). */
+typedef enum ci_risk_reason {
+    CI_RISK_CHURN_INTENT = 0,       /**< Texts that mention leaving. */
+    CI_RISK_DETRACTOR = 1,          /**< The last NPS answer was 0-6. */
+    CI_RISK_NEGATIVE_SENTIMENT = 2, /**< Mostly negative texts. */
+    CI_RISK_DECLINING_SENTIMENT = 3,/**< Sentiment falling over time. */
+    CI_RISK_REPEAT_CONTACTS = 4,    /**< Coming back about the same theme. */
+    CI_RISK_CONTACT_SURGE = 5       /**< Contacting much more often than before. */
+} ci_risk_reason;
+
+/** Number of ::ci_risk_reason values. */
+#define CI_RISK_COUNT 6
+
+/** Name of a risk reason ("churn_intent" ...), or NULL.  Thread-safe.  @since 0.1.0 */
+CI_API const char *ci_risk_reason_name(int reason);
+
+/**
+ * The health of one account (signals with a non-empty account_id).  "Recent"
+ * means the 4 weeks up to the latest timestamp the analyzer has seen, and the
+ * baseline is the 12 weeks before them.
+ *
+ * The churn risk combines one contribution per reason, each in [0, 1), as
+ * 1 - prod(1 - c): any strong reason alone makes an account risky, and reasons
+ * add up without passing 1.  It needs no churn labels; it is a ranking aid,
+ * not a calibrated probability.
+ */
+typedef struct ci_account_health {
+    size_t struct_size;        /**< sizeof(ci_account_health); set by ci_account_health_init(). */
+    ci_str account_id;         /**< A view, valid until the next add, merge or load. */
+    uint64_t contacts;         /**< Signals. */
+    int64_t first_seen, last_seen; /**< ::CI_TIME_NONE when no signal had a time. */
+    uint64_t contacts_recent;  /**< In the recent 4 weeks. */
+    double contacts_baseline;  /**< Per 4 weeks over the 12 weeks before. */
+    double frequency_change;   /**< (recent + 1) / (baseline + 1): > 1 more often than before. */
+    uint64_t repeat_contacts;  /**< Texts on a theme the account had raised before. */
+    int top_theme;             /**< The theme raised most often, or -1. */
+    uint64_t top_theme_contacts;
+    uint64_t sentiment_n;
+    double sentiment_mean;
+    double sentiment_slope;    /**< Compound per 30 days (least squares); 0 below 3 timed texts. */
+    double sentiment_last;     /**< Of the latest timed text. */
+    int has_nps;
+    double last_nps;           /**< The latest NPS answer (ties: the lowest). */
+    int64_t last_nps_time;
+    uint64_t churn_mentions;   /**< Texts flagged ::CI_INTENT_CHURN. */
+    int has_value;
+    double value;              /**< Value of the latest signal that had one (ARR, say). */
+    double churn_risk;         /**< In [0, 1]. */
+    unsigned reasons;          /**< Bit r set: reason r contributed at least 0.05. */
+    double reason_weight[CI_RISK_COUNT]; /**< Each reason's contribution. */
+} ci_account_health;
+
+/** Initialise an account health struct.  @since 0.1.0 */
+CI_API void ci_account_health_init(ci_account_health *h);
+
+/** Number of accounts seen.  @since 0.1.0 */
+CI_API size_t ci_analyzer_account_count(const ci_analyzer *an);
+
+/**
+ * Health of the i-th account (in first-seen order).
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_account(const ci_analyzer *an, size_t i, ci_account_health *h);
+
+/** Find an account by id.  @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0 */
+CI_API ci_status ci_analyzer_find_account(const ci_analyzer *an, const char *id, size_t len,
+                                          size_t *index);
+
+/**
+ * The riskiest accounts: up to `k` account indices, highest churn risk first
+ * (ties: higher value, then id), into `idx`; *n receives how many.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_riskiest(const ci_analyzer *an, size_t k, size_t *idx, size_t *n);
+
+/* ======================================================================== */
+/*  Insights                                                                */
+/* ======================================================================== */
+
+/** Options for ci_insights_build().  Initialise with ci_insight_options_init(). */
+typedef struct ci_insight_options {
+    size_t struct_size;     /**< sizeof(ci_insight_options). */
+    size_t max_insights;    /**< Keep at most this many (default 20). */
+    uint64_t min_n;         /**< Fewest observations on each side of a test (default 30). */
+    double alpha;           /**< False-discovery rate for Benjamini-Hochberg (default 0.05). */
+    double min_effect;      /**< Smallest |effect| worth reporting (default 0.2). */
+    unsigned trend_bucket;  /**< CI_BUCKET_* for trends (default week, if kept). */
+} ci_insight_options;
+
+/** Initialise insight options to the defaults.  @since 0.1.0 */
+CI_API void ci_insight_options_init(ci_insight_options *o);
+
+/** Kinds of insight. */
+typedef enum ci_insight_kind {
+    CI_INSIGHT_GAP = 0,        /**< A segment differs from the rest. */
+    CI_INSIGHT_TREND = 1,      /**< A segment's metric moves over time. */
+    CI_INSIGHT_GAP_TREND = 2   /**< The gap between a segment and the rest widens or narrows. */
+} ci_insight_kind;
+
+#define CI_INSIGHT_MAX_DRIVERS 5
+#define CI_INSIGHT_MAX_EXAMPLES 3
+
+/** A theme or intent over-represented where an insight applies. */
+typedef struct ci_driver {
+    int metric;            /**< ::CI_METRIC_THEME or ::CI_METRIC_INTENT. */
+    int which;             /**< The theme or intent. */
+    double share, rest_share; /**< Fraction of texts, in the segment and in the rest. */
+    double lift;           /**< share / rest_share. */
+    uint64_t count;        /**< Texts in the segment. */
+} ci_driver;
+
+/** One finding. */
+typedef struct ci_insight {
+    size_t struct_size;    /**< sizeof(ci_insight); set by ci_insight_init(). */
+    int kind;              /**< A ::ci_insight_kind. */
+    size_t segment;        /**< The analyzer's segment index (where). */
+    int metric, which;     /**< What. */
+    int direction;         /**< -1 worse for customers than the rest (or falling), +1 better. */
+    double value, rest, gap; /**< The metric, in the rest, and the gap (for trends: first and last fitted value, and their difference). */
+    double effect;         /**< As ::ci_comparison (0 for trends). */
+    double p_value, q_value; /**< Raw and Benjamini-Hochberg adjusted. */
+    double slope;          /**< Trends: metric units per bucket. */
+    unsigned bucket;       /**< Trends: the CI_BUCKET_* kind. */
+    uint64_t count;        /**< Signals in the segment (volume). */
+    uint64_t n;            /**< Observations behind the metric. */
+    double value_at_stake; /**< Sum of value in the segment (revenue at stake). */
+    double score;          /**< Ranking score: effect x confidence x volume x value. */
+    size_t n_drivers;
+    ci_driver drivers[CI_INSIGHT_MAX_DRIVERS]; /**< Why: by decreasing lift. */
+    size_t n_examples;
+    ci_str examples[CI_INSIGHT_MAX_EXAMPLES];  /**< Evidence: views owned by the insights object. */
+} ci_insight;
+
+/** Initialise an insight.  @since 0.1.0 */
+CI_API void ci_insight_init(ci_insight *in);
+
+/** A ranked list of findings; immutable once built, so it may be read from many threads. */
+typedef struct ci_insights ci_insights;
+
+/**
+ * Find what stands out: every segment against the rest on NPS, CSAT, CES,
+ * sentiment and each intent; trends per segment; and the gap trends of the
+ * segments found.  p-values are corrected over all tests together
+ * (Benjamini-Hochberg).  A broad segment whose gap is explained by a narrower
+ * one inside it (EMEA, when it is only enterprise in EMEA) is left out, and so
+ * is a narrow one that only repeats its parent.  Findings are ranked by
+ * score and carry their drivers and examples.
+ *
+ * The insights copy what they need (names, values, labels, texts): they stay
+ * valid after the analyzer changes or is freed.
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_options *opts,
+                                   const ci_allocator *alloc, ci_insights **out);
+
+/** Free insights.  NULL is a no-op.  @since 0.1.0 */
+CI_API void ci_insights_free(ci_insights *ins);
+
+/** Number of findings.  @since 0.1.0 */
+CI_API size_t ci_insights_count(const ci_insights *ins);
+
+/** The i-th finding (0 = most important).
+ *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0 */
+CI_API ci_status ci_insights_get(const ci_insights *ins, size_t i, ci_insight *out);
+
+/**
+ * The i-th finding as one plain English sentence (or two), such as
+ * "NPS in tier=enterprise, region=EMEA is -24.1, 52.3 points below the rest
+ * (p < 0.001; 812 signals, $12.5M at stake). Over-represented: theme
+ * "invoice vat" (8.2x), intent churn (4.0x)."
+ * Writes at most cap bytes including the terminating NUL (like snprintf).
+ * @param len  optional; receives the full length, without the NUL.
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ */
+CI_API ci_status ci_insights_sentence(const ci_insights *ins, size_t i, char *buf, size_t cap,
+                                      size_t *len);
+
+/**
+ * All findings as a JSON array of objects (rank, kind, sentence, metric,
+ * segment, value, rest, gap, effect, p_value, q_value, direction, count,
+ * responses, revenue_at_stake, drivers, examples; slope and bucket for trends).
+ * @param[out] json  receives the NUL-terminated text; free with ci_free().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_insights_json(const ci_insights *ins, char **json, size_t *len);
+
+/* ======================================================================== */
+/*  Snapshots                                                               */
+/* ======================================================================== */
+
+/**
+ * Serialize everything an analyzer has aggregated (segments, buckets,
+ * accounts, examples) as a versioned, CRC-checked, zlib-compressed snapshot.
+ * Snapshots from partitions of a data set can be loaded on one machine and
+ * merged (ci_analyzer_merge()).
+ * @param[out] data  receives the bytes; free with ci_free().
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_LIMIT, ::CI_ERR_NOMEM.  @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_save(const ci_analyzer *an, char **data, size_t *len);
+
+/** ci_analyzer_save() to a file (written whole, then renamed into place).
+ *  @return as ci_analyzer_save(), plus ::CI_ERR_IO.  @since 0.1.0 */
+CI_API ci_status ci_analyzer_save_file(const ci_analyzer *an, const char *path);
+
+/**
+ * Load a snapshot.  Its dimensions, depth, buckets and theme count come from
+ * the snapshot; `opts` may supply a lexicon and theme model (with the same
+ * number of themes) so that the loaded analyzer can keep adding signals.
+ * Without them it can still be read, merged and saved.
+ * @param opts  optional; only lexicon, vader_compat and themes are used.
+ * @return ::CI_OK, ::CI_ERR_FORMAT (not a snapshot, or malformed),
+ *         ::CI_ERR_CHECKSUM (corrupt or truncated), ::CI_ERR_VERSION (newer
+ *         format), ::CI_ERR_INVALID (theme count differs), ::CI_ERR_NOMEM.
+ *         @since 0.1.0
+ */
+CI_API ci_status ci_analyzer_load(const char *data, size_t len, const ci_analyzer_options *opts,
+                                  const ci_allocator *alloc, ci_analyzer **out, ci_diag *diag);
+
+/** ci_analyzer_load() from a file; adds ::CI_ERR_IO.  @since 0.1.0 */
+CI_API ci_status ci_analyzer_load_file(const char *path, const ci_analyzer_options *opts,
+                                       const ci_allocator *alloc, ci_analyzer **out,
+                                       ci_diag *diag);
 
 #ifdef __cplusplus
 } /* extern "C" */

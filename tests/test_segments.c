@@ -316,7 +316,12 @@ static void test_bad_input(void **state)
     bad_s.has |= CI_HAS_CSAT;
     bad_s.csat = 9;
     assert_int_equal(ci_analyzer_add(an, &bad_s, NULL, NULL), CI_ERR_RANGE);
-    assert_int_equal(ci_analyzer_segment_count(an), 0);
+    /* nothing accepted: the population alone, empty */
+    assert_int_equal(ci_analyzer_segment_count(an), 1);
+    ci_segment_stats empty;
+    ci_segment_stats_init(&empty);
+    assert_int_equal(ci_analyzer_segment(an, 0, NULL, &empty), CI_OK);
+    assert_int_equal(empty.count, 0);
     assert_int_equal(ci_analyzer_add(an, NULL, NULL, NULL), CI_ERR_INVALID);
     ci_signal_result r;
     memset(&r, 0, sizeof r);
@@ -380,6 +385,12 @@ static void test_allocation_failures(void **state)
                 st = ci_analyzer_add(an, &s, NULL, NULL); /* the failure is past */
                 assert_int_equal(st, CI_OK);
             }
+        }
+        /* summarizing may fail too, and leaves nothing half-built */
+        st = ci_analyzer_summarize(an);
+        if (st != CI_OK) {
+            assert_int_equal(st, CI_ERR_NOMEM);
+            assert_int_equal(ci_analyzer_summarize(an), CI_OK);
         }
         assert_same_analyzers(ref, an);
         ci_analyzer_free(an);

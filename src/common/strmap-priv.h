@@ -32,6 +32,8 @@ typedef struct ci_strmap {
 
 void ci_strmap_init(ci_strmap *m, const ci_alloc *a);
 void ci_strmap_free(ci_strmap *m);
+/* Forget every key, keeping the memory for reuse. */
+void ci_strmap_clear(ci_strmap *m);
 
 static inline uint32_t ci_strmap_hash(const char *s, size_t n)
 {

@@ -121,3 +121,11 @@ ci_status ci_strmap_reserve(ci_strmap *m, size_t n_keys, size_t key_bytes)
     m->arena = arena;
     return CI_OK;
 }
+
+void ci_strmap_clear(ci_strmap *m)
+{
+    if (m->slots)
+        memset(m->slots, 0, m->nslots * sizeof *m->slots);
+    m->count = 0;
+    m->arena_len = 0;
+}

@@ -2,157 +2,16 @@
 /*
  * The analyzer: signals in, mergeable segment aggregates out.
  *
- * Every aggregate lives in an "entry": a segment overall, or a segment in
- * one time bucket.  Entries are found through one hash map whose keys encode
- * (segment, bucket kind, bucket start); segments through another keyed by
- * (dimension mask, values).  An add first reserves room for every entry the
- * signal can create, so the updates that follow cannot fail halfway.
+ * An add updates one cell (see segments-priv.h), after reserving everything
+ * the update may need, so an add either happens whole or not at all.  The
+ * summary (segments x buckets) is rolled up from the cells on first read.
  */
 #include <math.h>
 #include <string.h>
 
 #include "../common/diag-priv.h"
-#include "../common/strmap-priv.h"
-#include "libci.h"
-
-/* ------------------------------------------------------------------------ */
-/*  Error-free summation (Shewchuk), for sums equal whatever the order       */
-/* ------------------------------------------------------------------------ */
-
-#define XS_MAX 4
-
-typedef struct xsum {
-    double p[XS_MAX]; /* non-overlapping partials, increasing magnitude */
-    uint8_t n;
-} xsum;
-
-static void xs_add(xsum *s, double x)
-{
-    size_t i = 0;
-    for (size_t j = 0; j < s->n; j++) {
-        double y = s->p[j];
-        if (fabs(x) < fabs(y)) {
-            double t = x;
-            x = y;
-            y = t;
-        }
-        double hi = x + y, lo = y - (hi - x);
-        if (lo != 0)
-            s->p[i++] = lo;
-        x = hi;
-    }
-    if (x != 0) {
-        if (i == XS_MAX) {
-            /* More than XS_MAX x 53 bits would be needed: fold the two
-             * smallest partials.  No money amount comes near this. */
-            s->p[1] += s->p[0];
-            memmove(s->p, s->p + 1, (XS_MAX - 1) * sizeof(double));
-            i--;
-        }
-        s->p[i++] = x;
-    }
-    s->n = (uint8_t)i;
-}
-
-/* The correctly rounded sum of the partials (as Python's math.fsum). */
-static double xs_value(const xsum *s)
-{
-    int n = s->n;
-    double hi = 0, lo = 0;
-    if (n > 0) {
-        hi = s->p[--n];
-        while (n > 0) {
-            double x = hi, y = s->p[--n];
-            hi = x + y;
-            double yr = hi - x;
-            lo = y - yr;
-            if (lo != 0)
-                break;
-        }
-        if (n > 0 && ((lo < 0 && s->p[n - 1] < 0) || (lo > 0 && s->p[n - 1] > 0))) {
-            double y = lo * 2, x = hi + y, yr = x - hi;
-            if (y == yr)
-                hi = x;
-        }
-    }
-    return hi;
-}
-
-/* ------------------------------------------------------------------------ */
-/*  Welford / Chan                                                          */
-/* ------------------------------------------------------------------------ */
-
-typedef struct welford {
-    uint64_t n;
-    double mean, m2;
-} welford;
-
-static void w_add(welford *w, double x)
-{
-    w->n++;
-    double d = x - w->mean;
-    w->mean += d / (double)w->n;
-    w->m2 += d * (x - w->mean);
-}
-
-static void w_merge(welford *a, const welford *b)
-{
-    if (!b->n)
-        return;
-    if (!a->n) {
-        *a = *b;
-        return;
-    }
-    double n = (double)(a->n + b->n), d = b->mean - a->mean;
-    a->mean += d * (double)b->n / n;
-    a->m2 += b->m2 + d * d * (double)a->n * (double)b->n / n;
-    a->n += b->n;
-}
-
-/* ------------------------------------------------------------------------ */
-
-typedef struct stats {
-    uint64_t count;
-    uint64_t nps_n, nps_pro, nps_pas, nps_det;
-    uint64_t csat_n, csat_sat;
-    welford ces, sent;
-    uint64_t intents[CI_INTENT_COUNT];
-    uint64_t value_n;
-    xsum value;
-} stats;
-
-enum { NBUCKET_KINDS = 3 };
-
-typedef struct bucket_list {
-    int64_t *start; /* sorted */
-    size_t n, cap;
-} bucket_list;
-
-struct ci_analyzer {
-    ci_alloc a;
-    size_t ndims;
-    ci_strmap dims;          /* dimension names, in declared order */
-    unsigned max_depth, buckets;
-    uint32_t *masks;         /* dimension subsets, population (0) first */
-    size_t nmasks;
-    ci_sentiment *senti;
-    ci_theme_assigner *assigner;
-    size_t ntheme;           /* themes of the model, 0 without one */
-    ci_strmap segs;          /* segment key -> segment id */
-    uint32_t *seg_entry;     /* segment id -> its overall entry */
-    size_t seg_cap;
-    ci_strmap entries;       /* entry key -> entry id */
-    stats *st;               /* per entry */
-    uint64_t *theme_counts;  /* per entry x ntheme */
-    size_t st_cap, tc_cap;
-    bucket_list bl[NBUCKET_KINDS];
-    /* scratch */
-    char *key;
-    size_t key_cap;
-    uint32_t *touch;         /* entries this signal updates */
-    size_t touch_cap;
-    const ci_str **vals;     /* this signal's value per dimension */
-};
+#include "../common/utf8-priv.h"
+#include "segments-priv.h"
 
 CI_API void ci_analyzer_options_init(ci_analyzer_options *o)
 {
@@ -181,6 +40,16 @@ CI_API void ci_segment_stats_init(ci_segment_stats *s)
     s->struct_size = sizeof *s;
 }
 
+static void examples_free(const ci_alloc *a, example_list *l, int owned)
+{
+    if (owned)
+        for (uint32_t j = 0; j < l->n; j++)
+            ci_dealloc(a, l->items[j].text);
+    ci_dealloc(a, l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
 CI_API void ci_analyzer_free(ci_analyzer *an)
 {
     if (!an)
@@ -190,15 +59,26 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     ci_dealloc(&a, an->masks);
     ci_sentiment_free(an->senti);
     ci_theme_assigner_free(an->assigner);
+    for (size_t c = 0; c < an->combos.count; c++)
+        examples_free(&a, &an->cex[c], 1);
+    ci_dealloc(&a, an->cex);
+    ci_strmap_free(&an->combos);
+    ci_u64map_free(&an->cells, &a);
+    ci_dealloc(&a, an->cst);
+    ci_dealloc(&a, an->ctheme);
+    ci_accounts_free(an);
+    ci_strmap_free(&an->accts);
+    for (size_t s = 0; s < an->segs.count; s++)
+        examples_free(&a, &an->sex[s], 0);
+    ci_dealloc(&a, an->sex);
     ci_strmap_free(&an->segs);
     ci_dealloc(&a, an->seg_entry);
-    ci_strmap_free(&an->entries);
+    ci_u64map_free(&an->entries, &a);
     ci_dealloc(&a, an->st);
     ci_dealloc(&a, an->theme_counts);
     for (int k = 0; k < NBUCKET_KINDS; k++)
         ci_dealloc(&a, an->bl[k].start);
     ci_dealloc(&a, an->key);
-    ci_dealloc(&a, an->touch);
     ci_dealloc(&a, an->vals);
     ci_dealloc(&a, an);
 }
@@ -209,6 +89,74 @@ static unsigned popcount(uint32_t x)
     for (; x; x &= x - 1)
         c++;
     return c;
+}
+
+/* The configuration part of creating an analyzer, shared with snapshot loading. */
+ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims,
+                             unsigned max_depth, unsigned buckets, const ci_lexicon *lexicon,
+                             int vader_compat, const ci_theme_model *model, size_t n_themes,
+                             ci_analyzer **out)
+{
+    *out = NULL;
+    if (ndims > CI_ANALYZER_MAX_DIMENSIONS)
+        return CI_ERR_LIMIT;
+    if ((ndims && !dims) || (buckets & ~(unsigned)(CI_BUCKET_DAY | CI_BUCKET_WEEK | CI_BUCKET_MONTH)))
+        return CI_ERR_INVALID;
+    if (model && !lexicon)
+        return CI_ERR_INVALID; /* themes are assigned to scored texts */
+    ci_analyzer *an = ci_calloc(a, 1, sizeof *an);
+    if (!an)
+        return CI_ERR_NOMEM;
+    an->a = *a;
+    ci_strmap_init(&an->dims, a);
+    ci_strmap_init(&an->combos, a);
+    ci_strmap_init(&an->accts, a);
+    ci_strmap_init(&an->segs, a);
+    an->ndims = ndims;
+    an->max_depth = max_depth ? max_depth : 1;
+    if (an->max_depth > an->ndims)
+        an->max_depth = (unsigned)an->ndims;
+    an->buckets = buckets;
+    an->max_ts = CI_TIME_NONE;
+    an->dirty = 1;
+    ci_status st = CI_OK;
+    for (size_t d = 0; d < ndims && st == CI_OK; d++) {
+        size_t idx;
+        int added;
+        ci_str k = dims[d];
+        if (!k.data || !k.len || k.len > CI_SIGNAL_MAX_FIELD ||
+            ci_utf8_validate(k.data, k.len, NULL) != CI_OK)
+            st = CI_ERR_INVALID;
+        else if ((st = ci_strmap_put(&an->dims, k.data, k.len, &idx, &added)) == CI_OK && !added)
+            st = CI_ERR_INVALID; /* declared twice */
+    }
+    /* every subset of at most max_depth dimensions, the population first */
+    size_t nsub = (size_t)1 << an->ndims;
+    if (st == CI_OK && !(an->masks = ci_malloc(a, nsub * sizeof(uint32_t))))
+        st = CI_ERR_NOMEM;
+    for (uint32_t m = 0; st == CI_OK && m < nsub; m++)
+        if (popcount(m) <= an->max_depth)
+            an->masks[an->nmasks++] = m;
+    if (st == CI_OK && !(an->vals = ci_calloc(a, an->ndims + 1, sizeof *an->vals)))
+        st = CI_ERR_NOMEM;
+    an->ntheme = model ? ci_theme_model_count(model) : n_themes;
+    an->model = model;
+    if (st == CI_OK && lexicon) {
+        ci_sentiment_options so;
+        ci_sentiment_options_init(&so);
+        so.vader_compat = vader_compat;
+        ci_allocator pub;
+        ci_alloc_public(a, &pub);
+        st = ci_sentiment_new(lexicon, &so, &pub, &an->senti);
+        if (st == CI_OK && model)
+            st = ci_theme_assigner_new(model, 0, &pub, &an->assigner);
+    }
+    if (st != CI_OK) {
+        ci_analyzer_free(an);
+        return st;
+    }
+    *out = an;
+    return CI_OK;
 }
 
 CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_allocator *alloc,
@@ -224,63 +172,13 @@ CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_alloc
             return CI_ERR_STRUCT_SIZE;
         o = *opts;
     }
-    if (o.n_dimensions > CI_ANALYZER_MAX_DIMENSIONS)
+    if (!o.themes && o.n_themes > UINT32_MAX / 2)
         return CI_ERR_LIMIT;
-    if ((o.n_dimensions && !o.dimensions) ||
-        (o.buckets & ~(unsigned)(CI_BUCKET_DAY | CI_BUCKET_WEEK | CI_BUCKET_MONTH)))
-        return CI_ERR_INVALID;
     ci_alloc a;
     if (ci_alloc_resolve(alloc, &a) != CI_OK)
         return CI_ERR_INVALID;
-    ci_analyzer *an = ci_calloc(&a, 1, sizeof *an);
-    if (!an)
-        return CI_ERR_NOMEM;
-    an->a = a;
-    ci_strmap_init(&an->dims, &a);
-    ci_strmap_init(&an->segs, &a);
-    ci_strmap_init(&an->entries, &a);
-    an->ndims = o.n_dimensions;
-    an->max_depth = o.max_depth ? o.max_depth : 1;
-    if (an->max_depth > an->ndims)
-        an->max_depth = (unsigned)an->ndims;
-    an->buckets = o.buckets;
-    ci_status st = CI_OK;
-    for (size_t d = 0; d < o.n_dimensions && st == CI_OK; d++) {
-        size_t idx;
-        int added;
-        ci_str k = o.dimensions[d];
-        if (!k.data || !k.len || ci_utf8_validate(k.data, k.len, NULL) != CI_OK)
-            st = CI_ERR_INVALID;
-        else if ((st = ci_strmap_put(&an->dims, k.data, k.len, &idx, &added)) == CI_OK && !added)
-            st = CI_ERR_INVALID; /* declared twice */
-    }
-    /* every subset of at most max_depth dimensions, the population first */
-    size_t nsub = (size_t)1 << an->ndims;
-    if (st == CI_OK && !(an->masks = ci_malloc(&a, nsub * sizeof(uint32_t))))
-        st = CI_ERR_NOMEM;
-    for (uint32_t m = 0; st == CI_OK && m < nsub; m++)
-        if (popcount(m) <= an->max_depth)
-            an->masks[an->nmasks++] = m;
-    if (st == CI_OK && !(an->vals = ci_calloc(&a, an->ndims + 1, sizeof *an->vals)))
-        st = CI_ERR_NOMEM;
-    if (st == CI_OK && o.lexicon) {
-        ci_sentiment_options so;
-        ci_sentiment_options_init(&so);
-        so.vader_compat = o.vader_compat;
-        ci_allocator pub;
-        ci_alloc_public(&a, &pub);
-        st = ci_sentiment_new(o.lexicon, &so, &pub, &an->senti);
-        if (st == CI_OK && o.themes) {
-            st = ci_theme_assigner_new(o.themes, 0, &pub, &an->assigner);
-            an->ntheme = ci_theme_model_count(o.themes);
-        }
-    }
-    if (st != CI_OK) {
-        ci_analyzer_free(an);
-        return st;
-    }
-    *out = an;
-    return CI_OK;
+    return ci_analyzer_create(&a, o.dimensions, o.n_dimensions, o.max_depth, o.buckets, o.lexicon,
+                              o.vader_compat, o.themes, o.n_themes, out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -338,9 +236,8 @@ static int bucket_start(int kind, int64_t ts, int64_t *start)
     return 1;
 }
 
-static ci_status bucket_note(ci_analyzer *an, int kind, int64_t start)
+static ci_status bucket_note(const ci_alloc *a, bucket_list *b, int64_t start)
 {
-    bucket_list *b = &an->bl[kind];
     size_t lo = 0, hi = b->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -351,13 +248,37 @@ static ci_status bucket_note(ci_analyzer *an, int kind, int64_t start)
     }
     if (lo < b->n && b->start[lo] == start)
         return CI_OK;
-    ci_status st = ci_grow(&an->a, (void **)&b->start, &b->cap, b->n + 1, sizeof(int64_t));
+    ci_status st = ci_grow(a, (void **)&b->start, &b->cap, b->n + 1, sizeof(int64_t));
     if (st != CI_OK)
         return st;
     memmove(b->start + lo + 1, b->start + lo, (b->n - lo) * sizeof(int64_t));
     b->start[lo] = start;
     b->n++;
     return CI_OK;
+}
+
+int ci_bucket_kind(unsigned bucket)
+{
+    return bucket == CI_BUCKET_DAY ? 0 : bucket == CI_BUCKET_WEEK ? 1 : bucket == CI_BUCKET_MONTH ? 2 : -1;
+}
+
+/* Cells hold days as a 32-bit code; UINT32_MAX is "no time". */
+#define NO_DAY UINT32_MAX
+
+static uint32_t day_code(const ci_analyzer *an, int64_t ts)
+{
+    if (!an->buckets || ts == CI_TIME_NONE)
+        return NO_DAY;
+    int64_t day = floor_div(ts, 86400);
+    /* far outside any calendar a customer lives in: no bucket */
+    if (day < INT32_MIN || day >= INT32_MAX)
+        return NO_DAY;
+    return (uint32_t)(day - (int64_t)INT32_MIN);
+}
+
+static int64_t code_day(uint32_t code)
+{
+    return (int64_t)code + (int64_t)INT32_MIN;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -369,8 +290,38 @@ static void put32(char *p, uint32_t v)
     memcpy(p, &v, 4);
 }
 
+/* Combination key: every dimension's value, length-prefixed. */
+static size_t combo_key(const ci_analyzer *an, char *out)
+{
+    size_t o = 0;
+    for (size_t d = 0; d < an->ndims; d++) {
+        const ci_str *v = an->vals[d];
+        put32(out + o, (uint32_t)v->len);
+        o += 4;
+        if (v->len)
+            memcpy(out + o, v->data, v->len);
+        o += v->len;
+    }
+    return o;
+}
+
+/* Point an->vals at the values inside a combination key. */
+static void combo_values(ci_analyzer *an, const char *k, ci_str *store)
+{
+    size_t o = 0;
+    for (size_t d = 0; d < an->ndims; d++) {
+        uint32_t len;
+        memcpy(&len, k + o, 4);
+        o += 4;
+        store[d].data = k + o;
+        store[d].len = len;
+        an->vals[d] = &store[d];
+        o += len;
+    }
+}
+
 /* Segment key: mask, then length-prefixed values of its dimensions. */
-static size_t seg_key(ci_analyzer *an, uint32_t mask, char *out)
+static size_t seg_key(const ci_analyzer *an, uint32_t mask, char *out)
 {
     size_t o = 0;
     put32(out, mask);
@@ -379,52 +330,73 @@ static size_t seg_key(ci_analyzer *an, uint32_t mask, char *out)
         if (!(mask & (1u << d)))
             continue;
         const ci_str *v = an->vals[d];
-        size_t len = v ? v->len : 0;
-        put32(out + o, (uint32_t)len);
+        put32(out + o, (uint32_t)v->len);
         o += 4;
-        if (len)
-            memcpy(out + o, v->data, len);
-        o += len;
+        if (v->len)
+            memcpy(out + o, v->data, v->len);
+        o += v->len;
     }
     return o;
 }
 
-/* Entry key: segment id, bucket kind (3 = overall), bucket start. */
-static size_t entry_key(uint32_t seg, int kind, int64_t start, char *out)
+static uint64_t entry_key(uint32_t seg, int kind, uint32_t day)
 {
-    put32(out, seg);
-    out[4] = (char)kind;
-    memcpy(out + 5, &start, 8);
-    return 13;
+    return (uint64_t)seg << 34 | (uint64_t)kind << 32 | day;
 }
 
-static ci_status reserve_stats(ci_analyzer *an, size_t n)
+uint32_t ci_seg_mask(const ci_analyzer *an, size_t i)
 {
-    ci_status st;
-    size_t cap = an->st_cap;
-    if (n > cap) {
-        if ((st = ci_grow(&an->a, (void **)&an->st, &an->st_cap, n, sizeof(stats))) != CI_OK)
-            return st;
-        memset(an->st + cap, 0, (an->st_cap - cap) * sizeof(stats));
-    }
-    if (an->ntheme && n * an->ntheme > an->tc_cap) {
-        size_t old = an->tc_cap;
-        if ((st = ci_grow(&an->a, (void **)&an->theme_counts, &an->tc_cap, n * an->ntheme,
-                          sizeof(uint64_t))) != CI_OK)
-            return st;
-        memset(an->theme_counts + old, 0, (an->tc_cap - old) * sizeof(uint64_t));
-    }
-    return CI_OK;
+    size_t kl;
+    const char *k = ci_strmap_key(&an->segs, i, &kl);
+    uint32_t mask;
+    memcpy(&mask, k, 4);
+    return mask;
 }
 
-/* Find or create an entry; room must have been reserved. */
-static uint32_t entry_for(ci_analyzer *an, uint32_t seg, int kind, int64_t start)
+/* ------------------------------------------------------------------------ */
+/*  Examples                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Longest prefix of at most max bytes that ends on a character boundary. */
+static size_t cut_utf8(const char *s, size_t n, size_t max)
 {
-    char k[16];
-    size_t kl = entry_key(seg, kind, start, k), idx;
-    int added;
-    ci_strmap_put(&an->entries, k, kl, &idx, &added); /* cannot fail: reserved */
-    return (uint32_t)idx;
+    if (n <= max)
+        return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+/* Would (compound, text) enter list l? */
+static int example_qualifies(const example_list *l, double c, const char *t, size_t n)
+{
+    if (l->n < CI_ANALYZER_EXAMPLES)
+        return 1;
+    return ci_example_before(c, t, n, &l->items[l->n - 1]);
+}
+
+/* Insert an example whose text (owned or a view) is ready; the list has
+ * room for CI_ANALYZER_EXAMPLES items.  Returns the evicted text, if any,
+ * or the offered one when it does not qualify (after all). */
+static char *example_insert(example_list *l, example e)
+{
+    uint32_t pos = l->n;
+    while (pos > 0 && ci_example_before(e.compound, e.text, e.len, &l->items[pos - 1]))
+        pos--;
+    /* the same text twice (a merge of overlapping data, or a repeat) is kept once */
+    if (pos > 0 && l->items[pos - 1].compound == e.compound && l->items[pos - 1].len == e.len &&
+        memcmp(l->items[pos - 1].text, e.text, e.len) == 0)
+        return e.text;
+    if (pos >= CI_ANALYZER_EXAMPLES)
+        return e.text;
+    char *evicted = NULL;
+    if (l->n == CI_ANALYZER_EXAMPLES)
+        evicted = l->items[--l->n].text;
+    memmove(l->items + pos + 1, l->items + pos, (l->n - pos) * sizeof(example));
+    l->items[pos] = e;
+    l->n++;
+    return evicted;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -445,16 +417,147 @@ static void update(stats *s, const ci_signal *sig, const ci_signal_result *r)
         s->csat_sat += sig->csat >= 4;
     }
     if (sig->has & CI_HAS_CES)
-        w_add(&s->ces, sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
+        ci_w_add(&s->ces, sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
+    s->texts += sig->text.len > 0;
     if (r->has_sentiment) {
-        w_add(&s->sent, r->compound);
+        ci_w_add(&s->sent, r->compound);
         for (int k = 0; k < CI_INTENT_COUNT; k++)
             s->intents[k] += (r->intent_flags >> k) & 1;
     }
     if (sig->has & CI_HAS_VALUE) {
         s->value_n++;
-        xs_add(&s->value, sig->value);
+        ci_xs_add(&s->value, sig->value);
     }
+}
+
+static ci_status reserve_cells(ci_analyzer *an, size_t n)
+{
+    ci_status st;
+    size_t cap = an->cst_cap;
+    if (n > cap) {
+        if ((st = ci_grow(&an->a, (void **)&an->cst, &an->cst_cap, n, sizeof(stats))) != CI_OK)
+            return st;
+        memset(an->cst + cap, 0, (an->cst_cap - cap) * sizeof(stats));
+    }
+    if (an->ntheme && n * an->ntheme > an->ctheme_cap) {
+        size_t old = an->ctheme_cap;
+        if ((st = ci_grow(&an->a, (void **)&an->ctheme, &an->ctheme_cap, n * an->ntheme,
+                          sizeof(uint64_t))) != CI_OK)
+            return st;
+        memset(an->ctheme + old, 0, (an->ctheme_cap - old) * sizeof(uint64_t));
+    }
+    return CI_OK;
+}
+
+static ci_status reserve_combos(ci_analyzer *an, size_t n)
+{
+    size_t cap = an->cex_cap;
+    if (n <= cap)
+        return CI_OK;
+    ci_status st = ci_grow(&an->a, (void **)&an->cex, &an->cex_cap, n, sizeof(example_list));
+    if (st == CI_OK)
+        memset(an->cex + cap, 0, (an->cex_cap - cap) * sizeof(example_list));
+    return st;
+}
+
+ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r,
+                             ci_diag *diag)
+{
+    /* this signal's value for each dimension ("" when absent); attributes
+     * usually come in the declared order, so try that first */
+    static const ci_str empty = {"", 0};
+    for (size_t d = 0; d < an->ndims; d++)
+        an->vals[d] = &empty;
+    for (size_t i = 0; i < sig->n_attrs; i++) {
+        const ci_attr *at = &sig->attrs[i];
+        long d = -1;
+        if (i < an->ndims) {
+            size_t kl;
+            const char *k = ci_strmap_key(&an->dims, i, &kl);
+            if (kl == at->key.len && memcmp(k, at->key.data, kl) == 0)
+                d = (long)i;
+        }
+        if (d < 0)
+            d = ci_strmap_find(&an->dims, at->key.data, at->key.len);
+        if (d >= 0)
+            an->vals[d] = &at->value;
+    }
+    size_t keybytes = 0;
+    for (size_t d = 0; d < an->ndims; d++)
+        keybytes += 4 + an->vals[d]->len;
+    ci_status st;
+    if ((st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
+        return st;
+    size_t kl = combo_key(an, an->key);
+    uint32_t h = ci_strmap_hash(an->key, kl);
+    long combo = ci_strmap_find_h(&an->combos, an->key, kl, h);
+    uint32_t day = day_code(an, sig->timestamp);
+    long cell = combo >= 0 ? ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day) : -1;
+    /* reserve what this signal may create, so the updates cannot fail */
+    if (combo < 0) {
+        if (an->combos.count >= CI_ANALYZER_MAX_SEGMENTS)
+            return ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "more than %u combinations",
+                               CI_ANALYZER_MAX_SEGMENTS);
+        if ((st = ci_strmap_reserve(&an->combos, 1, kl)) != CI_OK ||
+            (st = reserve_combos(an, an->combos.count + 1)) != CI_OK)
+            return st;
+    }
+    if (cell < 0) {
+        if (an->cells.count >= UINT32_MAX / 2)
+            return ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "too many cells");
+        if ((st = ci_u64map_reserve(&an->cells, &an->a, 1)) != CI_OK ||
+            (st = reserve_cells(an, an->cells.count + 1)) != CI_OK)
+            return st;
+    }
+    if (sig->account_id.len &&
+        (st = ci_account_reserve(an, &sig->account_id, sig->timestamp, r->theme)) != CI_OK)
+        return st;
+    /* an example copy, when the text would be kept */
+    example ex = {0, -1, 0, NULL};
+    example_list *el = combo >= 0 ? &an->cex[combo] : NULL;
+    if (r->has_sentiment && sig->text.len &&
+        (!el || example_qualifies(el, r->compound, sig->text.data,
+                                  cut_utf8(sig->text.data, sig->text.len, CI_ANALYZER_EXAMPLE_BYTES)))) {
+        ex.compound = r->compound;
+        ex.theme = r->theme;
+        ex.len = (uint32_t)cut_utf8(sig->text.data, sig->text.len, CI_ANALYZER_EXAMPLE_BYTES);
+        if (!(ex.text = ci_malloc(&an->a, ex.len)))
+            return CI_ERR_NOMEM;
+        memcpy(ex.text, sig->text.data, ex.len);
+        if (el && !el->items && !(el->items = ci_malloc(&an->a, CI_ANALYZER_EXAMPLES * sizeof(example)))) {
+            ci_dealloc(&an->a, ex.text);
+            return CI_ERR_NOMEM;
+        }
+    }
+    example *items = NULL;
+    if (ex.text && !el && !(items = ci_malloc(&an->a, CI_ANALYZER_EXAMPLES * sizeof(example)))) {
+        ci_dealloc(&an->a, ex.text);
+        return CI_ERR_NOMEM;
+    }
+    /* from here on nothing fails */
+    if (combo < 0) {
+        size_t idx;
+        int added;
+        ci_strmap_put(&an->combos, an->key, kl, &idx, &added);
+        combo = (long)idx;
+        an->cex[combo].items = items;
+        an->cex[combo].n = 0;
+    }
+    if (cell < 0) {
+        int added;
+        cell = ci_u64map_put(&an->cells, (uint64_t)combo << 32 | day, (uint32_t)an->cells.count, &added);
+    }
+    update(&an->cst[cell], sig, r);
+    if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
+        an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
+    if (ex.text)
+        ci_dealloc(&an->a, example_insert(&an->cex[combo], ex));
+    if (sig->account_id.len)
+        ci_account_update(an, sig, r);
+    if (sig->timestamp != CI_TIME_NONE && (an->max_ts == CI_TIME_NONE || sig->timestamp > an->max_ts))
+        an->max_ts = sig->timestamp;
+    an->dirty = 1;
+    return CI_OK;
 }
 
 CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *sig, ci_signal_result *res,
@@ -488,197 +591,368 @@ CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *sig, ci_signa
             st != CI_ERR_RANGE)
             return st;
     }
-    /* this signal's value for each dimension ("" when absent) */
-    static const ci_str empty = {"", 0};
-    for (size_t d = 0; d < an->ndims; d++)
-        an->vals[d] = &empty;
-    for (size_t i = 0; i < sig->n_attrs; i++) {
-        long d = ci_strmap_find(&an->dims, sig->attrs[i].key.data, sig->attrs[i].key.len);
-        if (d >= 0)
-            an->vals[d] = &sig->attrs[i].value;
-    }
-    /* reserve everything this signal may create, so updates cannot fail */
-    size_t per_seg = 1;
-    int64_t starts[NBUCKET_KINDS];
-    int have[NBUCKET_KINDS] = {0};
-    for (int k = 0; k < NBUCKET_KINDS; k++)
-        if ((an->buckets & (1u << k)) && sig->timestamp != CI_TIME_NONE &&
-            (have[k] = bucket_start(k, sig->timestamp, &starts[k])))
-            per_seg++;
-    size_t keybytes = 4;
-    for (size_t d = 0; d < an->ndims; d++)
-        keybytes += 4 + an->vals[d]->len;
-    if (an->segs.count + an->nmasks > CI_ANALYZER_MAX_SEGMENTS ||
-        an->entries.count + an->nmasks * per_seg > CI_ANALYZER_MAX_SEGMENTS)
-        return ci_diag_set(diag, CI_ERR_LIMIT, -1, -1, 0, "more than %u segments",
-                           CI_ANALYZER_MAX_SEGMENTS);
-    if ((st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK ||
-        (st = ci_strmap_reserve(&an->segs, an->nmasks, an->nmasks * keybytes)) != CI_OK ||
-        (st = ci_grow(&an->a, (void **)&an->seg_entry, &an->seg_cap, an->segs.count + an->nmasks,
-                      sizeof(uint32_t))) != CI_OK ||
-        (st = ci_strmap_reserve(&an->entries, an->nmasks * per_seg, an->nmasks * per_seg * 13)) != CI_OK ||
-        (st = reserve_stats(an, an->entries.count + an->nmasks * per_seg)) != CI_OK ||
-        (st = ci_grow(&an->a, (void **)&an->touch, &an->touch_cap, an->nmasks * per_seg,
-                      sizeof(uint32_t))) != CI_OK)
+    if ((st = ci_analyzer_ingest(an, sig, &r, diag)) != CI_OK)
         return st;
-    for (int k = 0; k < NBUCKET_KINDS; k++)
-        if (have[k] && (st = bucket_note(an, k, starts[k])) != CI_OK)
-            return st;
-    /* from here on nothing fails */
-    for (size_t mi = 0; mi < an->nmasks; mi++) {
-        size_t kl = seg_key(an, an->masks[mi], an->key), sid;
-        int added;
-        ci_strmap_put(&an->segs, an->key, kl, &sid, &added);
-        uint32_t e = entry_for(an, (uint32_t)sid, 3, 0);
-        if (added)
-            an->seg_entry[sid] = e;
-        update(&an->st[e], sig, &r);
-        if (an->ntheme && r.theme >= 0)
-            an->theme_counts[(size_t)e * an->ntheme + (size_t)r.theme]++;
-        for (int k = 0; k < NBUCKET_KINDS; k++) {
-            if (!have[k])
-                continue;
-            uint32_t be = entry_for(an, (uint32_t)sid, k, starts[k]);
-            update(&an->st[be], sig, &r);
-            if (an->ntheme && r.theme >= 0)
-                an->theme_counts[(size_t)be * an->ntheme + (size_t)r.theme]++;
-        }
-    }
     if (res)
         *res = r;
     return CI_OK;
+}
+
+CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *sig,
+                                        const ci_signal_result *r, ci_diag *diag)
+{
+    if (!an || !sig || !r)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "NULL argument");
+    if (r->struct_size < sizeof(ci_signal_result))
+        return CI_ERR_STRUCT_SIZE;
+    ci_status st = ci_signal_validate(sig, diag);
+    if (st != CI_OK)
+        return st;
+    if (r->theme < -1 || (r->theme >= 0 && (size_t)r->theme >= an->ntheme))
+        return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0, "theme %d is not below the %zu themes",
+                           r->theme, an->ntheme);
+    if (r->has_sentiment) {
+        if (!isfinite(r->compound) || !isfinite(r->pos) || !isfinite(r->neu) || !isfinite(r->neg))
+            return ci_diag_set(diag, CI_ERR_NONFINITE, -1, -1, 0, "sentiment is not finite");
+        if (r->compound < -1 || r->compound > 1)
+            return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0, "compound %g is outside [-1, 1]",
+                               r->compound);
+    }
+    return ci_analyzer_ingest(an, sig, r, diag);
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Merging                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static void merge_stats(stats *a, const stats *b)
+static int same_config(const ci_analyzer *an, const ci_analyzer *other)
 {
-    a->count += b->count;
-    a->nps_n += b->nps_n;
-    a->nps_pro += b->nps_pro;
-    a->nps_pas += b->nps_pas;
-    a->nps_det += b->nps_det;
-    a->csat_n += b->csat_n;
-    a->csat_sat += b->csat_sat;
-    w_merge(&a->ces, &b->ces);
-    w_merge(&a->sent, &b->sent);
-    for (int k = 0; k < CI_INTENT_COUNT; k++)
-        a->intents[k] += b->intents[k];
-    a->value_n += b->value_n;
-    for (int k = 0; k < b->value.n; k++)
-        xs_add(&a->value, b->value.p[k]);
+    if (an->ndims != other->ndims || an->max_depth != other->max_depth ||
+        an->buckets != other->buckets || an->ntheme != other->ntheme)
+        return 0;
+    for (size_t d = 0; d < an->ndims; d++) {
+        size_t l1, l2;
+        const char *k1 = ci_strmap_key(&an->dims, d, &l1), *k2 = ci_strmap_key(&other->dims, d, &l2);
+        if (l1 != l2 || memcmp(k1, k2, l1) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other)
 {
     if (!an || !other || an == other)
         return CI_ERR_INVALID;
-    if (an->ndims != other->ndims || an->max_depth != other->max_depth ||
-        an->buckets != other->buckets || an->ntheme != other->ntheme)
+    if (!same_config(an, other))
         return CI_ERR_INVALID;
-    for (size_t d = 0; d < an->ndims; d++) {
-        size_t l1, l2;
-        const char *k1 = ci_strmap_key(&an->dims, d, &l1), *k2 = ci_strmap_key(&other->dims, d, &l2);
-        if (l1 != l2 || memcmp(k1, k2, l1) != 0)
-            return CI_ERR_INVALID;
-    }
-    if (an->segs.count + other->segs.count > CI_ANALYZER_MAX_SEGMENTS ||
-        an->entries.count + other->entries.count > CI_ANALYZER_MAX_SEGMENTS)
+    if (an->combos.count + other->combos.count > CI_ANALYZER_MAX_SEGMENTS ||
+        an->cells.count + other->cells.count >= UINT32_MAX / 2)
         return CI_ERR_LIMIT;
     ci_status st;
-    /* reserve the worst case: every key of other is new */
-    if ((st = ci_strmap_reserve(&an->segs, other->segs.count, other->segs.arena_len)) != CI_OK ||
-        (st = ci_grow(&an->a, (void **)&an->seg_entry, &an->seg_cap,
-                      an->segs.count + other->segs.count + 1, sizeof(uint32_t))) != CI_OK ||
-        (st = ci_strmap_reserve(&an->entries, other->entries.count, other->entries.count * 13)) != CI_OK ||
-        (st = reserve_stats(an, an->entries.count + other->entries.count + 1)) != CI_OK)
+    /* reserve the worst case: everything of other is new */
+    if ((st = ci_strmap_reserve(&an->combos, other->combos.count, other->combos.arena_len)) != CI_OK ||
+        (st = reserve_combos(an, an->combos.count + other->combos.count + 1)) != CI_OK ||
+        (st = ci_u64map_reserve(&an->cells, &an->a, other->cells.count)) != CI_OK ||
+        (st = reserve_cells(an, an->cells.count + other->cells.count + 1)) != CI_OK)
         return st;
-    for (int k = 0; k < NBUCKET_KINDS; k++) {
-        const bucket_list *b = &other->bl[k];
-        size_t need = an->bl[k].n + b->n;
-        if ((st = ci_grow(&an->a, (void **)&an->bl[k].start, &an->bl[k].cap, need + 1,
-                          sizeof(int64_t))) != CI_OK)
-            return st;
+    /* copies of other's examples, and room in every list they may join */
+    size_t nex = 0;
+    for (size_t c = 0; c < other->combos.count; c++)
+        nex += other->cex[c].n;
+    char **copies = ci_calloc(&an->a, nex + 1, sizeof(char *));
+    if (!copies)
+        return CI_ERR_NOMEM;
+    size_t ci = 0;
+    for (size_t c = 0; c < other->combos.count && st == CI_OK; c++) {
+        const example_list *ol = &other->cex[c];
+        for (uint32_t j = 0; j < ol->n && st == CI_OK; j++) {
+            if (!(copies[ci] = ci_malloc(&an->a, ol->items[j].len)))
+                st = CI_ERR_NOMEM;
+            else
+                memcpy(copies[ci++], ol->items[j].text, ol->items[j].len);
+        }
+        if (st == CI_OK && ol->n) {
+            size_t kl;
+            const char *k = ci_strmap_key(&other->combos, c, &kl);
+            long mine = ci_strmap_find(&an->combos, k, kl);
+            /* a new combination's list is allocated below, before committing */
+            if (mine >= 0 && !an->cex[mine].items &&
+                !(an->cex[mine].items = ci_malloc(&an->a, CI_ANALYZER_EXAMPLES * sizeof(example))))
+                st = CI_ERR_NOMEM;
+        }
+    }
+    /* lists for combinations that are new to an */
+    example **fresh = NULL;
+    if (st == CI_OK && !(fresh = ci_calloc(&an->a, other->combos.count + 1, sizeof(example *))))
+        st = CI_ERR_NOMEM;
+    for (size_t c = 0; c < other->combos.count && st == CI_OK; c++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&other->combos, c, &kl);
+        if (other->cex[c].n && ci_strmap_find(&an->combos, k, kl) < 0 &&
+            !(fresh[c] = ci_malloc(&an->a, CI_ANALYZER_EXAMPLES * sizeof(example))))
+            st = CI_ERR_NOMEM;
+    }
+    if (st == CI_OK)
+        st = ci_accounts_merge(an, other); /* all-or-nothing itself; last fallible step */
+    if (st != CI_OK) {
+        for (size_t j = 0; j < ci; j++)
+            ci_dealloc(&an->a, copies[j]);
+        ci_dealloc(&an->a, copies);
+        if (fresh)
+            for (size_t c = 0; c < other->combos.count; c++)
+                ci_dealloc(&an->a, fresh[c]);
+        ci_dealloc(&an->a, fresh);
+        return st;
     }
     /* no failure below */
-    for (int k = 0; k < NBUCKET_KINDS; k++)
-        for (size_t j = 0; j < other->bl[k].n; j++)
-            bucket_note(an, k, other->bl[k].start[j]);
-    /* segment ids differ between analyzers: map other's to ours */
-    for (size_t oe = 0; oe < other->entries.count; oe++) {
-        size_t kl;
-        const char *k = ci_strmap_key(&other->entries, oe, &kl);
-        uint32_t oseg;
-        memcpy(&oseg, k, 4);
-        size_t skl, sid;
+    ci = 0;
+    for (size_t c = 0; c < other->combos.count; c++) {
+        size_t kl, idx;
         int added;
-        const char *sk = ci_strmap_key(&other->segs, oseg, &skl);
-        ci_strmap_put(&an->segs, sk, skl, &sid, &added);
-        int64_t start;
-        memcpy(&start, k + 5, 8);
-        uint32_t e = entry_for(an, (uint32_t)sid, k[4], start);
-        if (added)
-            an->seg_entry[sid] = UINT32_MAX;
-        if (k[4] == 3)
-            an->seg_entry[sid] = e;
-        merge_stats(&an->st[e], &other->st[oe]);
-        for (size_t t = 0; t < an->ntheme; t++)
-            an->theme_counts[(size_t)e * an->ntheme + t] += other->theme_counts[oe * an->ntheme + t];
+        const char *k = ci_strmap_key(&other->combos, c, &kl);
+        ci_strmap_put(&an->combos, k, kl, &idx, &added);
+        example_list *l = &an->cex[idx];
+        if (added) {
+            l->items = fresh[c];
+            l->n = 0;
+        } else {
+            ci_dealloc(&an->a, fresh[c]);
+        }
+        const example_list *ol = &other->cex[c];
+        for (uint32_t j = 0; j < ol->n; j++) {
+            example e = ol->items[j];
+            e.text = copies[ci++];
+            ci_dealloc(&an->a, example_insert(l, e));
+        }
     }
+    ci_dealloc(&an->a, copies);
+    ci_dealloc(&an->a, fresh);
+    for (size_t s = 0; s < other->cells.nslots; s++) {
+        if (!other->cells.vals[s])
+            continue;
+        uint64_t key = other->cells.keys[s];
+        uint32_t oc = other->cells.vals[s] - 1;
+        size_t kl;
+        const char *k = ci_strmap_key(&other->combos, (size_t)(key >> 32), &kl);
+        long mine = ci_strmap_find(&an->combos, k, kl);
+        int added;
+        uint64_t nk = (uint64_t)mine << 32 | (key & 0xFFFFFFFFu);
+        uint32_t cell = ci_u64map_put(&an->cells, nk, (uint32_t)an->cells.count, &added);
+        ci_stats_merge(&an->cst[cell], &other->cst[oc]);
+        for (size_t t = 0; t < an->ntheme; t++)
+            an->ctheme[(size_t)cell * an->ntheme + t] += other->ctheme[(size_t)oc * an->ntheme + t];
+    }
+    if (other->max_ts != CI_TIME_NONE && (an->max_ts == CI_TIME_NONE || other->max_ts > an->max_ts))
+        an->max_ts = other->max_ts;
+    an->dirty = 1;
     return CI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  The summary                                                             */
+/* ------------------------------------------------------------------------ */
+
+static ci_status reserve_entries(ci_analyzer *an, size_t n)
+{
+    ci_status st;
+    if (n > an->st_cap &&
+        (st = ci_grow(&an->a, (void **)&an->st, &an->st_cap, n, sizeof(stats))) != CI_OK)
+        return st;
+    if (an->ntheme && n * an->ntheme > an->tc_cap &&
+        (st = ci_grow(&an->a, (void **)&an->theme_counts, &an->tc_cap, n * an->ntheme,
+                      sizeof(uint64_t))) != CI_OK)
+        return st;
+    return CI_OK;
+}
+
+/* Add cell c's stats to entry (seg, kind, day), creating it if needed
+ * (room reserved). */
+static void roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, size_t c)
+{
+    int added;
+    uint32_t e = ci_u64map_put(&an->entries, entry_key(seg, kind, day), (uint32_t)an->entries.count,
+                               &added);
+    if (added) {
+        memset(&an->st[e], 0, sizeof(stats));
+        if (an->ntheme)
+            memset(an->theme_counts + (size_t)e * an->ntheme, 0, an->ntheme * sizeof(uint64_t));
+        if (kind == 3)
+            an->seg_entry[seg] = e;
+    }
+    ci_stats_merge(&an->st[e], &an->cst[c]);
+    for (size_t t = 0; t < an->ntheme; t++)
+        an->theme_counts[(size_t)e * an->ntheme + t] += an->ctheme[c * an->ntheme + t];
+}
+
+static ci_status rebuild(ci_analyzer *an)
+{
+    ci_status st;
+    ci_alloc *a = &an->a;
+    for (size_t s = 0; s < an->segs.count; s++)
+        examples_free(a, &an->sex[s], 0);
+    ci_strmap_clear(&an->segs);
+    ci_u64map_clear(&an->entries);
+    for (int k = 0; k < NBUCKET_KINDS; k++)
+        an->bl[k].n = 0;
+    /* Worst cases: every combination makes nmasks segments, and every cell
+     * one entry per segment and bucket kind.  The key arena gets the
+     * combination keys' bytes once per mask at most. */
+    size_t nseg = an->combos.count * an->nmasks + 1;
+    size_t nent = an->cells.count * an->nmasks * (1 + NBUCKET_KINDS) + 1;
+    if (nseg > CI_ANALYZER_MAX_SEGMENTS || nent > CI_ANALYZER_MAX_SEGMENTS * 4ull)
+        return CI_ERR_LIMIT;
+    if ((st = ci_strmap_reserve(&an->segs, nseg,
+                                an->combos.arena_len * an->nmasks + nseg * 4)) != CI_OK ||
+        (st = ci_grow(a, (void **)&an->seg_entry, &an->seg_cap, nseg, sizeof(uint32_t))) != CI_OK)
+        return st;
+    example_list *sex = ci_realloc(a, an->sex, an->seg_cap * sizeof(example_list));
+    if (!sex)
+        return CI_ERR_NOMEM;
+    an->sex = sex;
+    memset(an->sex, 0, an->seg_cap * sizeof(example_list));
+    /* segment keys are at most 4 bytes longer than their combination's */
+    size_t maxkey = 0;
+    for (size_t c = 0; c < an->combos.count; c++)
+        if (an->combos.entries[c].len > maxkey)
+            maxkey = an->combos.entries[c].len;
+    if ((st = ci_grow(a, (void **)&an->key, &an->key_cap, maxkey + 16, 1)) != CI_OK)
+        return st;
+    if ((st = ci_u64map_reserve(&an->entries, a, nent)) != CI_OK ||
+        (st = reserve_entries(an, nent)) != CI_OK)
+        return st;
+    for (int k = 0; k < NBUCKET_KINDS; k++)
+        if ((st = ci_grow(a, (void **)&an->bl[k].start, &an->bl[k].cap, an->cells.count + 1,
+                          sizeof(int64_t))) != CI_OK)
+            return st;
+    /* the segment ids of every combination, by mask */
+    uint32_t *segof = ci_malloc(a, (an->combos.count * an->nmasks + 1) * sizeof(uint32_t));
+    ci_str *store = ci_malloc(a, (an->ndims + 1) * sizeof(ci_str));
+    if (!segof || !store) {
+        ci_dealloc(a, segof);
+        ci_dealloc(a, store);
+        return CI_ERR_NOMEM;
+    }
+    int failed = 0;
+    for (size_t c = 0; c < an->combos.count; c++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&an->combos, c, &kl);
+        combo_values(an, k, store);
+        for (size_t mi = 0; mi < an->nmasks; mi++) {
+            size_t l = seg_key(an, an->masks[mi], an->key), sid;
+            int added;
+            /* an->key has room: a segment key is never longer than the combination's */
+            ci_strmap_put(&an->segs, an->key, l, &sid, &added);
+            segof[c * an->nmasks + mi] = (uint32_t)sid;
+            const example_list *cl = &an->cex[c];
+            example_list *sl = &an->sex[sid];
+            if (cl->n && !sl->items &&
+                !(sl->items = ci_malloc(a, CI_ANALYZER_EXAMPLES * sizeof(example))))
+                failed = 1;
+            for (uint32_t j = 0; j < cl->n && !failed; j++)
+                example_insert(sl, cl->items[j]); /* views: nothing to free */
+        }
+    }
+    for (size_t s = 0; s < an->cells.nslots && !failed; s++) {
+        if (!an->cells.vals[s])
+            continue;
+        uint64_t key = an->cells.keys[s];
+        size_t c = an->cells.vals[s] - 1, combo = (size_t)(key >> 32);
+        uint32_t day = (uint32_t)key;
+        uint32_t starts[NBUCKET_KINDS];
+        int have[NBUCKET_KINDS] = {0};
+        for (int k = 0; k < NBUCKET_KINDS; k++) {
+            int64_t start;
+            if (day != NO_DAY && (an->buckets & (1u << k)) &&
+                bucket_start(k, code_day(day) * 86400, &start)) {
+                have[k] = 1;
+                starts[k] = (uint32_t)(floor_div(start, 86400) - (int64_t)INT32_MIN);
+                bucket_note(a, &an->bl[k], start); /* room reserved */
+            }
+        }
+        for (size_t mi = 0; mi < an->nmasks; mi++) {
+            uint32_t sid = segof[combo * an->nmasks + mi];
+            roll(an, sid, 3, 0, c);
+            for (int k = 0; k < NBUCKET_KINDS; k++)
+                if (have[k])
+                    roll(an, sid, k, starts[k], c);
+        }
+    }
+    ci_dealloc(a, segof);
+    ci_dealloc(a, store);
+    return failed ? CI_ERR_NOMEM : CI_OK;
+}
+
+ci_status ci_analyzer_refresh(const ci_analyzer *can)
+{
+    /* The summary is a cache of the cells: building it does not change what
+     * the analyzer holds, so reading functions take a const analyzer.  The
+     * object was allocated writable by ci_analyzer_new/load. */
+    ci_analyzer *an = (ci_analyzer *)(uintptr_t)can;
+    if (!an->dirty)
+        return CI_OK;
+    if (!an->combos.count) {
+        /* nothing seen: the population alone, empty */
+        ci_status st;
+        ci_strmap_clear(&an->segs);
+        ci_u64map_clear(&an->entries);
+        size_t sid;
+        int added;
+        if ((st = ci_strmap_reserve(&an->segs, 1, 4)) != CI_OK ||
+            (st = ci_grow(&an->a, (void **)&an->seg_entry, &an->seg_cap, 1, sizeof(uint32_t))) != CI_OK ||
+            (st = ci_u64map_reserve(&an->entries, &an->a, 1)) != CI_OK ||
+            (st = reserve_entries(an, 1)) != CI_OK)
+            return st;
+        if (!an->sex && !(an->sex = ci_calloc(&an->a, an->seg_cap, sizeof(example_list))))
+            return CI_ERR_NOMEM;
+        char k[4] = {0};
+        ci_strmap_put(&an->segs, k, 4, &sid, &added);
+        int ad;
+        uint32_t e = ci_u64map_put(&an->entries, entry_key(0, 3, 0), 0, &ad);
+        memset(&an->st[e], 0, sizeof(stats));
+        if (an->ntheme)
+            memset(an->theme_counts, 0, an->ntheme * sizeof(uint64_t));
+        an->seg_entry[0] = e;
+        for (int kk = 0; kk < NBUCKET_KINDS; kk++)
+            an->bl[kk].n = 0;
+        an->dirty = 0;
+        return CI_OK;
+    }
+    ci_status st = rebuild(an);
+    if (st != CI_OK) {
+        /* leave an empty, still-dirty summary: the next read tries again */
+        for (size_t s = 0; s < an->segs.count; s++)
+            examples_free(&an->a, &an->sex[s], 0);
+        ci_strmap_clear(&an->segs);
+        ci_u64map_clear(&an->entries);
+        return st;
+    }
+    an->dirty = 0;
+    return CI_OK;
+}
+
+CI_API ci_status ci_analyzer_summarize(ci_analyzer *an)
+{
+    return an ? ci_analyzer_refresh(an) : CI_ERR_INVALID;
+}
+
+long ci_seg_entry(const ci_analyzer *an, size_t seg, int kind, int64_t start)
+{
+    int64_t day = floor_div(start, 86400);
+    if (day < INT32_MIN || day >= INT32_MAX)
+        return -1;
+    return ci_u64map_get(&an->entries,
+                         entry_key((uint32_t)seg, kind, (uint32_t)(day - (int64_t)INT32_MIN)));
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Reading                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static void fill(const stats *s, ci_segment_stats *o)
-{
-    ci_segment_stats_init(o);
-    o->count = s->count;
-    o->nps_responses = s->nps_n;
-    o->nps_promoters = s->nps_pro;
-    o->nps_passives = s->nps_pas;
-    o->nps_detractors = s->nps_det;
-    if (s->nps_n) {
-        double n = (double)s->nps_n, p = (double)s->nps_pro / n, d = (double)s->nps_det / n;
-        o->nps = 100.0 * (p - d);
-        /* variance of the per-response score (+1, 0, -1) */
-        double var = p + d - (p - d) * (p - d);
-        o->nps_margin = 100.0 * 1.959963984540054 * sqrt(var / n);
-    }
-    o->csat_responses = s->csat_n;
-    o->csat_satisfied = s->csat_sat;
-    if (s->csat_n) {
-        double n = (double)s->csat_n, p = (double)s->csat_sat / n, z = 1.959963984540054;
-        double den = 1 + z * z / n, centre = (p + z * z / (2 * n)) / den;
-        double half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den;
-        o->csat = 100.0 * p;
-        o->csat_low = 100.0 * (centre - half);
-        o->csat_high = 100.0 * (centre + half);
-    }
-    o->ces_responses = s->ces.n;
-    if (s->ces.n) {
-        o->ces_mean = s->ces.mean;
-        o->ces_variance = s->ces.n > 1 ? s->ces.m2 / (double)(s->ces.n - 1) : 0;
-        o->ces_margin = s->ces.n > 1 ? 1.959963984540054 * sqrt(o->ces_variance / (double)s->ces.n) : 0;
-    }
-    o->sentiment_n = s->sent.n;
-    if (s->sent.n) {
-        o->sentiment_mean = s->sent.mean;
-        o->sentiment_variance = s->sent.n > 1 ? s->sent.m2 / (double)(s->sent.n - 1) : 0;
-    }
-    for (int k = 0; k < CI_INTENT_COUNT; k++)
-        o->intent_count[k] = s->intents[k];
-    o->value_n = s->value_n;
-    o->value_sum = xs_value(&s->value);
-}
-
 CI_API size_t ci_analyzer_segment_count(const ci_analyzer *an)
 {
-    return an ? an->segs.count : 0;
+    if (!an || ci_analyzer_refresh(an) != CI_OK)
+        return 0;
+    return an->segs.count;
 }
 
 CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *values,
@@ -688,6 +962,9 @@ CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *va
         return CI_ERR_INVALID;
     if (stats_out && stats_out->struct_size < sizeof(ci_segment_stats))
         return CI_ERR_STRUCT_SIZE;
+    ci_status st = ci_analyzer_refresh(an);
+    if (st != CI_OK)
+        return st;
     if (i >= an->segs.count)
         return CI_ERR_NOT_FOUND;
     if (values) {
@@ -710,7 +987,7 @@ CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *va
         }
     }
     if (stats_out)
-        fill(&an->st[an->seg_entry[i]], stats_out);
+        ci_stats_fill(&an->st[an->seg_entry[i]], stats_out);
     return CI_OK;
 }
 
@@ -718,6 +995,9 @@ CI_API ci_status ci_analyzer_find(const ci_analyzer *an, const ci_str *values, s
 {
     if (!an || !index || (an->ndims && !values))
         return CI_ERR_INVALID;
+    ci_status st = ci_analyzer_refresh(an);
+    if (st != CI_OK)
+        return st;
     char buf[4 + CI_ANALYZER_MAX_DIMENSIONS * (4 + CI_SIGNAL_MAX_FIELD)];
     uint32_t mask = 0;
     size_t o = 4;
@@ -742,40 +1022,86 @@ CI_API ci_status ci_analyzer_find(const ci_analyzer *an, const ci_str *values, s
 
 CI_API uint64_t ci_analyzer_segment_theme(const ci_analyzer *an, size_t i, size_t theme)
 {
-    if (!an || i >= an->segs.count || theme >= an->ntheme)
+    if (!an || theme >= an->ntheme || ci_analyzer_refresh(an) != CI_OK || i >= an->segs.count)
         return 0;
     return an->theme_counts[(size_t)an->seg_entry[i] * an->ntheme + theme];
 }
 
-static int kind_of(unsigned bucket)
+CI_API uint64_t ci_analyzer_segment_texts(const ci_analyzer *an, size_t i)
 {
-    return bucket == CI_BUCKET_DAY ? 0 : bucket == CI_BUCKET_WEEK ? 1 : bucket == CI_BUCKET_MONTH ? 2 : -1;
+    if (!an || ci_analyzer_refresh(an) != CI_OK || i >= an->segs.count)
+        return 0;
+    return an->st[an->seg_entry[i]].texts;
+}
+
+CI_API size_t ci_analyzer_dimension_count(const ci_analyzer *an)
+{
+    return an ? an->ndims : 0;
+}
+
+CI_API ci_str ci_analyzer_dimension(const ci_analyzer *an, size_t d)
+{
+    ci_str s = {NULL, 0};
+    if (an && d < an->ndims)
+        s.data = ci_strmap_key(&an->dims, d, &s.len);
+    return s;
+}
+
+CI_API unsigned ci_analyzer_segment_depth(const ci_analyzer *an, size_t i)
+{
+    if (!an || ci_analyzer_refresh(an) != CI_OK || i >= an->segs.count)
+        return 0;
+    return popcount(ci_seg_mask(an, i));
+}
+
+CI_API ci_status ci_analyzer_segment_example(const ci_analyzer *an, size_t i, size_t j,
+                                             ci_str *text, double *compound, int *theme)
+{
+    if (!an || !text)
+        return CI_ERR_INVALID;
+    ci_status st = ci_analyzer_refresh(an);
+    if (st != CI_OK)
+        return st;
+    if (i >= an->segs.count || j >= an->sex[i].n)
+        return CI_ERR_NOT_FOUND;
+    const example *e = &an->sex[i].items[j];
+    text->data = e->text;
+    text->len = e->len;
+    if (compound)
+        *compound = e->compound;
+    if (theme)
+        *theme = e->theme;
+    return CI_OK;
 }
 
 CI_API ci_status ci_analyzer_segment_bucket(const ci_analyzer *an, size_t i, unsigned bucket,
                                             int64_t start, ci_segment_stats *stats_out)
 {
-    int kind = kind_of(bucket);
+    int kind = ci_bucket_kind(bucket);
     if (!an || !stats_out || kind < 0 || !(an->buckets & bucket))
         return CI_ERR_INVALID;
     if (stats_out->struct_size < sizeof(ci_segment_stats))
         return CI_ERR_STRUCT_SIZE;
+    ci_status st = ci_analyzer_refresh(an);
+    if (st != CI_OK)
+        return st;
     if (i >= an->segs.count)
         return CI_ERR_NOT_FOUND;
-    char k[16];
-    size_t kl = entry_key((uint32_t)i, kind, start, k);
-    long e = ci_strmap_find(&an->entries, k, kl);
+    long e = ci_seg_entry(an, i, kind, start);
     if (e < 0)
         return CI_ERR_NOT_FOUND;
-    fill(&an->st[e], stats_out);
+    ci_stats_fill(&an->st[e], stats_out);
     return CI_OK;
 }
 
 CI_API ci_status ci_analyzer_bucket(const ci_analyzer *an, unsigned bucket, size_t j, int64_t *start)
 {
-    int kind = kind_of(bucket);
+    int kind = ci_bucket_kind(bucket);
     if (!an || !start || kind < 0)
         return CI_ERR_INVALID;
+    ci_status st = ci_analyzer_refresh(an);
+    if (st != CI_OK)
+        return st;
     if (j >= an->bl[kind].n)
         return CI_ERR_NOT_FOUND;
     *start = an->bl[kind].start[j];

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The analyzer's state, shared by the files of the segments stage (cells,
+ * accounts, comparisons, insights) and by persistence (snapshots).
+ *
+ * Two layers:
+ *  - cells, the state of record: one per (full combination of dimension
+ *    values, day).  An add touches exactly one cell, so ingest costs one
+ *    hash lookup and one stats update whatever the depth and buckets;
+ *  - the summary, derived: segments (every combination of at most max_depth
+ *    dimensions) overall and per day/week/month, rolled up from the cells
+ *    when first read after a change.  Days nest in weeks and months, so the
+ *    roll-up is exact.
+ * Merging and snapshots work on cells and accounts only.
+ */
+#ifndef CI_SEGMENTS_PRIV_H
+#define CI_SEGMENTS_PRIV_H
+
+#include <stdint.h>
+
+#include "../common/strmap-priv.h"
+#include "libci.h"
+
+/* ---- exact sums (Shewchuk) and Welford/Chan moments ---------------------- */
+
+#define XS_MAX 4
+
+typedef struct xsum {
+    double p[XS_MAX]; /* non-overlapping partials, increasing magnitude */
+    uint8_t n;
+} xsum;
+
+void ci_xs_add(xsum *s, double x);
+double ci_xs_value(const xsum *s);
+
+typedef struct welford {
+    uint64_t n;
+    double mean, m2;
+} welford;
+
+void ci_w_add(welford *w, double x);
+void ci_w_merge(welford *a, const welford *b);
+
+typedef struct stats {
+    uint64_t count;
+    uint64_t nps_n, nps_pro, nps_pas, nps_det;
+    uint64_t csat_n, csat_sat;
+    welford ces, sent;
+    uint64_t texts;   /* signals with text: the denominator of theme shares */
+    uint64_t intents[CI_INTENT_COUNT];
+    uint64_t value_n;
+    xsum value;
+} stats;
+
+void ci_stats_merge(stats *a, const stats *b);
+/* a - b, where b is a part of a (the rest of a population). */
+void ci_stats_subtract(stats *out, const stats *a, const stats *b);
+void ci_stats_fill(const stats *s, ci_segment_stats *o);
+
+/* ---- a uint64 -> uint32 open-addressing map ------------------------------ */
+
+typedef struct u64map {
+    uint64_t *keys;
+    uint32_t *vals; /* value + 1; 0 = empty slot */
+    size_t nslots, count;
+} u64map;
+
+ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra);
+/* Index stored for key, or -1. */
+long ci_u64map_get(const u64map *m, uint64_t key);
+/* Insert (room reserved); returns the stored value (val if new). */
+uint32_t ci_u64map_put(u64map *m, uint64_t key, uint32_t val, int *added);
+void ci_u64map_clear(u64map *m);
+void ci_u64map_free(u64map *m, const ci_alloc *a);
+
+/* ---- examples ------------------------------------------------------------ */
+
+typedef struct example {
+    double compound;
+    int32_t theme;
+    uint32_t len;
+    char *text; /* owned, len bytes (not NUL-terminated) */
+} example;
+
+/* Up to CI_ANALYZER_EXAMPLES, most negative first (ties: by text bytes, so
+ * the kept set does not depend on the order signals arrive in). */
+typedef struct example_list {
+    example *items;
+    uint32_t n;
+} example_list;
+
+int ci_example_before(double c1, const char *t1, size_t l1, const example *e);
+
+/* ---- accounts ------------------------------------------------------------ */
+
+typedef struct account {
+    uint64_t n;
+    int64_t first, last;          /* CI_TIME_NONE if no timed signal */
+    /* sentiment against time (days), as running co-moments */
+    uint64_t sn;
+    double s_mean;                /* over every scored text */
+    uint64_t tn;                  /* timed scored texts */
+    double t_mean, y_mean, c_ty, m2_t;
+    int64_t last_sent_t;
+    double last_sent;
+    int64_t nps_t;
+    double nps;
+    int64_t value_t;
+    double value;
+    uint8_t has_nps, has_value, has_sent_t;
+    uint32_t intents[CI_INTENT_COUNT];
+    /* sorted (key, count) pairs: week numbers, and themes | 0x80000000 */
+    uint32_t *pairs;
+    uint32_t npairs, pcap;
+} account;
+
+#define ACC_THEME_BIT 0x80000000u
+
+/* ---- the analyzer -------------------------------------------------------- */
+
+enum { NBUCKET_KINDS = 3 };
+
+typedef struct bucket_list {
+    int64_t *start; /* sorted */
+    size_t n, cap;
+} bucket_list;
+
+struct ci_analyzer {
+    ci_alloc a;
+    size_t ndims;
+    ci_strmap dims;          /* dimension names, in declared order */
+    unsigned max_depth, buckets;
+    uint32_t *masks;         /* dimension subsets, population (0) first */
+    size_t nmasks;
+    ci_sentiment *senti;
+    ci_theme_assigner *assigner;
+    const ci_theme_model *model;
+    size_t ntheme;
+    int64_t max_ts;          /* latest timestamp seen, CI_TIME_NONE if none */
+
+    /* state of record */
+    ci_strmap combos;        /* full tuple of values -> combo id */
+    example_list *cex;       /* per combo */
+    size_t cex_cap;
+    u64map cells;            /* (combo << 32 | day code) -> cell id */
+    stats *cst;
+    uint64_t *ctheme;        /* per cell x ntheme */
+    size_t cst_cap, ctheme_cap;
+    ci_strmap accts;         /* account id -> account index */
+    account *acc;
+    size_t acc_cap;
+
+    /* summary, rebuilt from the cells when dirty */
+    int dirty;
+    ci_strmap segs;          /* segment key -> segment id */
+    uint32_t *seg_entry;     /* segment id -> its overall entry */
+    example_list *sex;       /* per segment: views (text not owned) */
+    size_t seg_cap;
+    u64map entries;          /* (segment, bucket kind, day) -> entry id */
+    stats *st;               /* per entry */
+    uint64_t *theme_counts;  /* per entry x ntheme */
+    size_t st_cap, tc_cap;
+    bucket_list bl[NBUCKET_KINDS];
+
+    /* scratch */
+    char *key;
+    size_t key_cap;
+    const ci_str **vals;     /* the current value per dimension */
+};
+
+/* Create an analyzer from its configuration (ci_analyzer_new, snapshots). */
+ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims,
+                             unsigned max_depth, unsigned buckets, const ci_lexicon *lexicon,
+                             int vader_compat, const ci_theme_model *model, size_t n_themes,
+                             ci_analyzer **out);
+
+/* Bring the summary up to date (no-op when clean). */
+ci_status ci_analyzer_refresh(const ci_analyzer *an);
+
+/* Overall stats of segment i of the summary (refreshed). */
+static inline const stats *ci_seg_stats(const ci_analyzer *an, size_t i)
+{
+    return &an->st[an->seg_entry[i]];
+}
+
+/* Entry of (segment, kind, start) or -1. */
+long ci_seg_entry(const ci_analyzer *an, size_t seg, int kind, int64_t start);
+
+/* Dimension mask of segment i. */
+uint32_t ci_seg_mask(const ci_analyzer *an, size_t i);
+
+int ci_bucket_kind(unsigned bucket);
+
+/* Accounts: update one (room reserved by ci_account_reserve), merge, free. */
+ci_status ci_account_reserve(ci_analyzer *an, const ci_str *id, int64_t ts, int theme);
+void ci_account_update(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r);
+ci_status ci_accounts_merge(ci_analyzer *an, const ci_analyzer *other);
+void ci_accounts_free(ci_analyzer *an);
+
+/* Add a signal with its result (validated) to the cells and accounts. */
+ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r,
+                             ci_diag *diag);
+
+/* Statistics helpers (compare.c). */
+double ci_normal_sf2(double z);             /* two-sided p of a z score */
+double ci_student_sf2(double t, double df); /* two-sided p of a t score */
+
+ci_status ci_compare_entries(const ci_analyzer *an, size_t e, size_t pop_e, int metric, int which,
+                             ci_comparison *out);
+/* Compare two disjoint groups (not for themes: they need entry counts). */
+void ci_compare_stats(const stats *a, const stats *b, int metric, int which, ci_comparison *out);
+ci_status ci_bh_adjust(const ci_alloc *a, const double *p, size_t n, double *q);
+
+#endif
