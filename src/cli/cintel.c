@@ -14,6 +14,8 @@ static void usage(FILE *o)
           "  tokenize [FILE|-]   print the tokens of each input line as JSON lines\n"
           "  sentiment [FILE|-]  score sentiment and intents of each input line\n"
           "  themes [FILE|-]     find the themes of the input lines (or assign them)\n"
+          "  report FILE         segments, insights, themes and account health of\n"
+          "                      customer records (CSV or JSON Lines, optionally gzip)\n"
           "\n"
           "Run 'cintel COMMAND --help' for a command's options.\n", o);
 }
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
         return cmd_sentiment(argc - 1, argv + 1);
     if (strcmp(cmd, "themes") == 0)
         return cmd_themes(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "cintel: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

@@ -25,5 +25,6 @@ int cli_for_each_line(FILE *in, void *ctx, line_bytes_fn on_bytes, line_end_fn o
 int cmd_tokenize(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 int cmd_themes(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -925,20 +925,34 @@ static void describe(const ci_analyzer *an, ci_insights *ins, finding *f)
         for (size_t j = 0; j < in->n_drivers && want < 0; j++)
             if (in->drivers[j].metric == CI_METRIC_THEME)
                 want = in->drivers[j].which;
-        for (int pass = 0; pass < 2; pass++) {
-            for (size_t j = 0; in->n_examples < CI_INSIGHT_MAX_EXAMPLES; j++) {
+        /* the segment's own texts on that theme; then the theme's most
+         * typical texts (the segment is where it is over-represented);
+         * then the segment's other complaints */
+        for (int pass = 0; pass < 3; pass++) {
+            if (pass < 2 && want < 0)
+                continue;
+            for (size_t j = 0; in->n_examples < CI_INSIGHT_MAX_EXAMPLES && j < 64; j++) {
                 ci_str t;
-                int th;
-                if (ci_analyzer_segment_example(an, in->segment, j, &t, NULL, &th) != CI_OK)
+                int th = -1;
+                if (pass == 1) {
+                    if (!an->model || ci_theme_model_example(an->model, (size_t)want, j, &t.data,
+                                                             &t.len, NULL) != CI_OK)
+                        break;
+                    th = want;
+                } else if (ci_analyzer_segment_example(an, in->segment, j, &t, NULL, &th) != CI_OK) {
                     break;
-                if ((pass == 0) != (want >= 0 && th == want))
+                }
+                if (pass != 1 && (pass == 0) != (want >= 0 && th == want))
+                    continue;
+                int dup = 0;
+                for (size_t e = 0; e < in->n_examples; e++)
+                    dup |= f->ex_len[e] == t.len && !memcmp(ins->pool + f->ex_off[e], t.data, t.len);
+                if (dup)
                     continue;
                 size_t n = in->n_examples++;
                 f->ex_off[n] = pool_add(ins, t.data, t.len);
                 f->ex_len[n] = t.len;
             }
-            if (want < 0)
-                break;
         }
     }
     /* the sentence */
