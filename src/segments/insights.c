@@ -806,7 +806,8 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
         goto done;
 
     /* 5. rank, then the caps */
-    qsort(ins->f, ins->n, sizeof(finding), by_score);
+    if (ins->n)
+        qsort(ins->f, ins->n, sizeof(finding), by_score);
     size_t kept = 0;
     for (size_t k = 0; k < ins->n && kept < o.max_insights; k++) {
         /* one finding of each kind per segment: the others say the same */
