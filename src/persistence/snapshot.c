@@ -79,11 +79,8 @@ CI_API ci_status ci_analyzer_save(const ci_analyzer *an, char **data, size_t *le
         }
     }
     ci_put_u64(&w, an->cells.count);
-    for (size_t s = 0; s < an->cells.nslots; s++) {
-        if (!an->cells.vals[s])
-            continue;
-        size_t c = an->cells.vals[s] - 1;
-        ci_put_u64(&w, an->cells.keys[s]);
+    for (size_t c = 0; c < an->cells.count; c++) {
+        ci_put_u64(&w, an->ckey[c]);
         put_stats(&w, &an->cst[c]);
         /* theme counts, sparse: most cells see few themes */
         uint32_t nz = 0;
@@ -303,9 +300,13 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
     uint64_t ncell = ci_get_u64(&r);
     if (r.err || ncell > n / 64 + 1)
         BAD("implausible number of cells");
+    size_t kcap = 0;
     if ((st = ci_u64map_reserve(&an->cells, a, (size_t)ncell)) != CI_OK ||
-        (st = ci_grow(a, (void **)&an->cst, &an->cst_cap, (size_t)ncell + 1, sizeof(stats))) != CI_OK)
+        (st = ci_grow(a, (void **)&an->cst, &an->cst_cap, (size_t)ncell + 1, sizeof(stats))) != CI_OK ||
+        (st = ci_grow(a, (void **)&an->ckey, &kcap, an->cst_cap, sizeof(uint64_t))) != CI_OK)
         goto done;
+    /* adds after the load fill the spare slots and expect them zeroed */
+    memset(an->cst, 0, an->cst_cap * sizeof(stats));
     if (ntheme) {
         size_t need = ((size_t)ncell + 1) * (size_t)ntheme;
         if (need / (size_t)ntheme != (size_t)ncell + 1)
@@ -324,6 +325,7 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
         uint32_t cell = ci_u64map_put(&an->cells, key, (uint32_t)an->cells.count, &added);
         if (!added)
             BAD("duplicate cell");
+        an->ckey[cell] = key;
         if (!get_stats(&r, &an->cst[cell]))
             BAD("malformed cell statistics");
         uint32_t nz = ci_get_u32(&r);

@@ -65,6 +65,7 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     ci_strmap_free(&an->combos);
     ci_u64map_free(&an->cells, &a);
     ci_dealloc(&a, an->cst);
+    ci_dealloc(&a, an->ckey);
     ci_dealloc(&a, an->ctheme);
     ci_accounts_free(an);
     ci_strmap_free(&an->accts);
@@ -435,9 +436,16 @@ static ci_status reserve_cells(ci_analyzer *an, size_t n)
     ci_status st;
     size_t cap = an->cst_cap;
     if (n > cap) {
+        size_t kcap = cap;
+        if ((st = ci_grow(&an->a, (void **)&an->ckey, &kcap, n, sizeof(uint64_t))) != CI_OK)
+            return st;
         if ((st = ci_grow(&an->a, (void **)&an->cst, &an->cst_cap, n, sizeof(stats))) != CI_OK)
             return st;
         memset(an->cst + cap, 0, (an->cst_cap - cap) * sizeof(stats));
+        /* ckey keeps at least cst_cap entries */
+        if (kcap < an->cst_cap &&
+            (st = ci_grow(&an->a, (void **)&an->ckey, &kcap, an->cst_cap, sizeof(uint64_t))) != CI_OK)
+            return st;
     }
     if (an->ntheme && n * an->ntheme > an->ctheme_cap) {
         size_t old = an->ctheme_cap;
@@ -546,6 +554,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
     if (cell < 0) {
         int added;
         cell = ci_u64map_put(&an->cells, (uint64_t)combo << 32 | day, (uint32_t)an->cells.count, &added);
+        an->ckey[cell] = (uint64_t)combo << 32 | day;
     }
     update(&an->cst[cell], sig, r);
     if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
@@ -727,17 +736,16 @@ CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other)
     }
     ci_dealloc(&an->a, copies);
     ci_dealloc(&an->a, fresh);
-    for (size_t s = 0; s < other->cells.nslots; s++) {
-        if (!other->cells.vals[s])
-            continue;
-        uint64_t key = other->cells.keys[s];
-        uint32_t oc = other->cells.vals[s] - 1;
+    for (size_t oc = 0; oc < other->cells.count; oc++) {
+        uint64_t key = other->ckey[oc];
         size_t kl;
         const char *k = ci_strmap_key(&other->combos, (size_t)(key >> 32), &kl);
         long mine = ci_strmap_find(&an->combos, k, kl);
         int added;
         uint64_t nk = (uint64_t)mine << 32 | (key & 0xFFFFFFFFu);
         uint32_t cell = ci_u64map_put(&an->cells, nk, (uint32_t)an->cells.count, &added);
+        if (added)
+            an->ckey[cell] = nk;
         ci_stats_merge(&an->cst[cell], &other->cst[oc]);
         for (size_t t = 0; t < an->ntheme; t++)
             an->ctheme[(size_t)cell * an->ntheme + t] += other->ctheme[(size_t)oc * an->ntheme + t];
@@ -798,8 +806,7 @@ static ci_status rebuild(ci_analyzer *an)
      * one entry per segment and bucket kind.  The key arena gets the
      * combination keys' bytes once per mask at most. */
     size_t nseg = an->combos.count * an->nmasks + 1;
-    size_t nent = an->cells.count * an->nmasks * (1 + NBUCKET_KINDS) + 1;
-    if (nseg > CI_ANALYZER_MAX_SEGMENTS || nent > CI_ANALYZER_MAX_SEGMENTS * 4ull)
+    if (nseg > CI_ANALYZER_MAX_SEGMENTS)
         return CI_ERR_LIMIT;
     if ((st = ci_strmap_reserve(&an->segs, nseg,
                                 an->combos.arena_len * an->nmasks + nseg * 4)) != CI_OK ||
@@ -817,8 +824,11 @@ static ci_status rebuild(ci_analyzer *an)
             maxkey = an->combos.entries[c].len;
     if ((st = ci_grow(a, (void **)&an->key, &an->key_cap, maxkey + 16, 1)) != CI_OK)
         return st;
-    if ((st = ci_u64map_reserve(&an->entries, a, nent)) != CI_OK ||
-        (st = reserve_entries(an, nent)) != CI_OK)
+    /* entries grow as they appear: the worst case (every cell its own
+     * bucket entry in every segment) is far above the usual */
+    size_t per_cell = an->nmasks * (1 + NBUCKET_KINDS);
+    if ((st = ci_u64map_reserve(&an->entries, a, per_cell)) != CI_OK ||
+        (st = reserve_entries(an, per_cell)) != CI_OK)
         return st;
     for (int k = 0; k < NBUCKET_KINDS; k++)
         if ((st = ci_grow(a, (void **)&an->bl[k].start, &an->bl[k].cap, an->cells.count + 1,
@@ -852,12 +862,19 @@ static ci_status rebuild(ci_analyzer *an)
                 example_insert(sl, cl->items[j]); /* views: nothing to free */
         }
     }
-    for (size_t s = 0; s < an->cells.nslots && !failed; s++) {
-        if (!an->cells.vals[s])
-            continue;
-        uint64_t key = an->cells.keys[s];
-        size_t c = an->cells.vals[s] - 1, combo = (size_t)(key >> 32);
+    for (size_t c = 0; c < an->cells.count && !failed; c++) {
+        uint64_t key = an->ckey[c];
+        size_t combo = (size_t)(key >> 32);
         uint32_t day = (uint32_t)key;
+        if (an->entries.count + per_cell >= UINT32_MAX / 2) {
+            failed = 2;
+            break;
+        }
+        if (ci_u64map_reserve(&an->entries, a, per_cell) != CI_OK ||
+            reserve_entries(an, an->entries.count + per_cell) != CI_OK) {
+            failed = 1;
+            break;
+        }
         uint32_t starts[NBUCKET_KINDS];
         int have[NBUCKET_KINDS] = {0};
         for (int k = 0; k < NBUCKET_KINDS; k++) {
@@ -879,7 +896,7 @@ static ci_status rebuild(ci_analyzer *an)
     }
     ci_dealloc(a, segof);
     ci_dealloc(a, store);
-    return failed ? CI_ERR_NOMEM : CI_OK;
+    return failed == 2 ? CI_ERR_LIMIT : failed ? CI_ERR_NOMEM : CI_OK;
 }
 
 ci_status ci_analyzer_refresh(const ci_analyzer *can)

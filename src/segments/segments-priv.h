@@ -59,9 +59,15 @@ void ci_stats_fill(const stats *s, ci_segment_stats *o);
 
 /* ---- a uint64 -> uint32 open-addressing map ------------------------------ */
 
+typedef struct u64slot {
+    uint64_t key;
+    uint32_t val; /* value + 1; 0 = empty slot */
+} u64slot;
+
+/* Key and value side by side: one cache line per probe, which is what an
+ * add costs when cells outgrow the cache. */
 typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals; /* value + 1; 0 = empty slot */
+    u64slot *slots;
     size_t nslots, count;
 } u64map;
 
@@ -143,6 +149,7 @@ struct ci_analyzer {
     example_list *cex;       /* per combo */
     size_t cex_cap;
     u64map cells;            /* (combo << 32 | day code) -> cell id */
+    uint64_t *ckey;          /* cell id -> its key, so cells are visited in a fixed order */
     stats *cst;
     uint64_t *ctheme;        /* per cell x ntheme */
     size_t cst_cap, ctheme_cap;

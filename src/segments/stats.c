@@ -211,26 +211,19 @@ ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra)
     size_t ns = m->nslots ? m->nslots : 64;
     while (need * 2 > ns)
         ns *= 2;
-    uint64_t *keys = ci_malloc(a, ns * sizeof *keys);
-    uint32_t *vals = ci_calloc(a, ns, sizeof *vals);
-    if (!keys || !vals) {
-        ci_dealloc(a, keys);
-        ci_dealloc(a, vals);
+    u64slot *slots = ci_calloc(a, ns, sizeof *slots);
+    if (!slots)
         return CI_ERR_NOMEM;
-    }
     for (size_t i = 0; i < m->nslots; i++) {
-        if (!m->vals[i])
+        if (!m->slots[i].val)
             continue;
-        size_t j = slot_of(m->keys[i], ns - 1);
-        while (vals[j])
+        size_t j = slot_of(m->slots[i].key, ns - 1);
+        while (slots[j].val)
             j = (j + 1) & (ns - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
+        slots[j] = m->slots[i];
     }
-    ci_dealloc(a, m->keys);
-    ci_dealloc(a, m->vals);
-    m->keys = keys;
-    m->vals = vals;
+    ci_dealloc(a, m->slots);
+    m->slots = slots;
     m->nslots = ns;
     return CI_OK;
 }
@@ -241,10 +234,10 @@ long ci_u64map_get(const u64map *m, uint64_t key)
         return -1;
     size_t mask = m->nslots - 1;
     for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-        if (!m->vals[i])
+        if (!m->slots[i].val)
             return -1;
-        if (m->keys[i] == key)
-            return (long)m->vals[i] - 1;
+        if (m->slots[i].key == key)
+            return (long)m->slots[i].val - 1;
     }
 }
 
@@ -252,31 +245,30 @@ uint32_t ci_u64map_put(u64map *m, uint64_t key, uint32_t val, int *added)
 {
     size_t mask = m->nslots - 1;
     for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-        if (!m->vals[i]) {
-            m->keys[i] = key;
-            m->vals[i] = val + 1;
+        if (!m->slots[i].val) {
+            m->slots[i].key = key;
+            m->slots[i].val = val + 1;
             m->count++;
             *added = 1;
             return val;
         }
-        if (m->keys[i] == key) {
+        if (m->slots[i].key == key) {
             *added = 0;
-            return m->vals[i] - 1;
+            return m->slots[i].val - 1;
         }
     }
 }
 
 void ci_u64map_clear(u64map *m)
 {
-    if (m->vals)
-        memset(m->vals, 0, m->nslots * sizeof *m->vals);
+    if (m->slots)
+        memset(m->slots, 0, m->nslots * sizeof *m->slots);
     m->count = 0;
 }
 
 void ci_u64map_free(u64map *m, const ci_alloc *a)
 {
-    ci_dealloc(a, m->keys);
-    ci_dealloc(a, m->vals);
+    ci_dealloc(a, m->slots);
     memset(m, 0, sizeof *m);
 }
 
