@@ -187,12 +187,15 @@ static int get_stats(ci_rbuf *r, stats *s)
     for (uint32_t k = 0; k < n; k++)
         if (!isfinite(s->value.p[k] = ci_get_f64(r)))
             return 0;
-    /* counts must hang together */
-    return !r->err && s->count && s->nps_n <= s->count &&
+    /* counts must hang together (each part checked against its whole first,
+     * so the sum cannot wrap), and means must lie on their scales */
+    return !r->err && s->count && s->count <= ((uint64_t)1 << 62) && s->nps_n <= s->count &&
+           s->nps_pro <= s->nps_n && s->nps_pas <= s->nps_n && s->nps_det <= s->nps_n &&
            s->nps_pro + s->nps_pas + s->nps_det == s->nps_n && s->csat_sat <= s->csat_n &&
            s->csat_n <= s->count && s->ces.n <= s->count && s->sent.n <= s->texts &&
            s->texts <= s->count && s->value_n <= s->count &&
-           s->nps_pro <= s->nps_n && s->nps_det <= s->nps_n;
+           (!s->ces.n || (s->ces.mean >= 1 && s->ces.mean <= 7 && s->ces.m2 <= 36.0 * (double)s->ces.n)) &&
+           (!s->sent.n || (s->sent.mean >= -1 && s->sent.mean <= 1 && s->sent.m2 <= 4.0 * (double)s->sent.n));
 }
 
 #define BAD(msg) do { st = ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, (long long)r.pos, "snapshot: %s", msg); goto done; } while (0)
@@ -215,7 +218,7 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
     int64_t max_ts = (int64_t)ci_get_u64(&r);
     if (r.err)
         BAD("truncated configuration");
-    if (ntheme > UINT32_MAX / 2)
+    if (ntheme > CI_ANALYZER_MAX_THEMES)
         BAD("implausible theme count");
     if (o && o->themes && ci_theme_model_count(o->themes) != ntheme) {
         st = ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0,
@@ -343,6 +346,22 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
         if (sum > an->cst[cell].texts)
             BAD("more themed texts than texts");
     }
+    /* every combination was made by some signal, so it has a cell */
+    {
+        unsigned char *seen = ci_calloc(a, (size_t)ncombo + 1, 1);
+        if (!seen) {
+            st = CI_ERR_NOMEM;
+            goto done;
+        }
+        for (size_t c = 0; c < an->cells.count; c++)
+            seen[an->ckey[c] >> 32] = 1;
+        int orphan = 0;
+        for (uint64_t c = 0; c < ncombo; c++)
+            orphan |= !seen[c];
+        ci_dealloc(a, seen);
+        if (orphan)
+            BAD("a combination without any cell");
+    }
     /* accounts */
     uint64_t nacc = ci_get_u64(&r);
     if (r.err || nacc > n / 64 + 1)
@@ -350,7 +369,8 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
     if (nacc) {
         if ((st = ci_grow(a, (void **)&an->acc, &an->acc_cap, (size_t)nacc, sizeof(account))) != CI_OK)
             goto done;
-        memset(an->acc, 0, an->acc_cap * sizeof(account));
+        for (size_t k = 0; k < an->acc_cap; k++)
+            ci_account_init(&an->acc[k]); /* spare slots too: accounts added later start there */
     }
     for (uint64_t i = 0; i < nacc; i++) {
         ci_str k = ci_get_str(&r);
@@ -438,10 +458,12 @@ CI_API ci_status ci_analyzer_load(const char *data, size_t len, const ci_analyze
     size_t plen;
     ci_status st = ci_container_open(&a, data, len, SNAP_MAGIC, "analyzer snapshot", SNAP_VERSION,
                                      &payload, &plen, NULL, diag);
-    if (st != CI_OK)
-        return st;
-    st = parse(&a, payload, plen, opts, out, diag);
-    ci_dealloc(&a, payload);
+    if (st == CI_OK) {
+        st = parse(&a, payload, plen, opts, out, diag);
+        ci_dealloc(&a, payload);
+    }
+    if (st == CI_ERR_NOMEM) /* the steps that ran out of memory left diag unset */
+        ci_diag_set(diag, st, -1, -1, 0, "out of memory");
     if (st == CI_OK && diag && diag->struct_size >= sizeof(ci_diag))
         ci_diag_init(diag);
     return st;
@@ -463,5 +485,7 @@ CI_API ci_status ci_analyzer_load_file(const char *path, const ci_analyzer_optio
     if (st == CI_OK)
         st = ci_analyzer_load(buf, n, opts, alloc, out, diag);
     ci_dealloc(&a, buf);
+    if (st == CI_ERR_NOMEM) /* the steps that ran out of memory left diag unset */
+        ci_diag_set(diag, st, -1, -1, 0, "out of memory");
     return st;
 }

@@ -23,7 +23,7 @@ void ci_accounts_free(ci_analyzer *an)
     an->acc_cap = 0;
 }
 
-static void account_init(account *ac)
+void ci_account_init(account *ac)
 {
     memset(ac, 0, sizeof *ac);
     ac->first = ac->last = ac->last_sent_t = ac->nps_t = ac->value_t = CI_TIME_NONE;
@@ -106,7 +106,7 @@ ci_status ci_account_reserve(ci_analyzer *an, const ci_str *id, int64_t ts, int 
                           sizeof(account))) != CI_OK)
             return st;
         for (size_t k = cap; k < an->acc_cap; k++)
-            account_init(&an->acc[k]);
+            ci_account_init(&an->acc[k]);
         /* a new account's first pairs */
         return pairs_room(&an->a, &an->acc[an->accts.count], 2);
     }
@@ -117,12 +117,15 @@ ci_status ci_account_reserve(ci_analyzer *an, const ci_str *id, int64_t ts, int 
 
 static int later(int64_t t1, double v1, int64_t t2, double v2)
 {
-    /* later time wins; at the same time the lower value, for determinism */
+    /* later time wins, a time beats none; at the same time (or with none on
+     * either side) the lower value, so arrival order never matters */
+    if (t1 == t2)
+        return v1 < v2;
     if (t2 == CI_TIME_NONE)
         return 1;
     if (t1 == CI_TIME_NONE)
         return 0;
-    return t1 > t2 || (t1 == t2 && v1 < v2);
+    return t1 > t2;
 }
 
 void ci_account_update(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r)
@@ -241,7 +244,7 @@ ci_status ci_accounts_merge(ci_analyzer *an, const ci_analyzer *other)
                       sizeof(account))) != CI_OK)
         return st;
     for (size_t k = cap; k < an->acc_cap; k++)
-        account_init(&an->acc[k]);
+        ci_account_init(&an->acc[k]);
     /* room for every pair: existing accounts first, new ones in the order
      * they will be added (the count they will get) */
     size_t next = an->accts.count;

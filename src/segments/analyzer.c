@@ -173,7 +173,7 @@ CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_alloc
             return CI_ERR_STRUCT_SIZE;
         o = *opts;
     }
-    if (!o.themes && o.n_themes > UINT32_MAX / 2)
+    if (!o.themes && o.n_themes > CI_ANALYZER_MAX_THEMES)
         return CI_ERR_LIMIT;
     ci_alloc a;
     if (ci_alloc_resolve(alloc, &a) != CI_OK)
@@ -419,7 +419,10 @@ static void update(stats *s, const ci_signal *sig, const ci_signal_result *r)
     }
     if (sig->has & CI_HAS_CES)
         ci_w_add(&s->ces, sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
-    s->texts += sig->text.len > 0;
+    /* a result scored or themed elsewhere stands for a text even when the
+     * signal does not carry it: theme shares and sentiment counts are
+     * fractions of texts, and snapshots are checked for that */
+    s->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
     if (r->has_sentiment) {
         ci_w_add(&s->sent, r->compound);
         for (int k = 0; k < CI_INTENT_COUNT; k++)

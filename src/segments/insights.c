@@ -580,7 +580,11 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
                     continue;
             }
             ci_trend_init(&c.t);
-            ci_analyzer_trend(an, i, c.metric, c.which, o.trend_bucket, 2, &c.t);
+            /* too few buckets leaves the slope at 0; no memory fails the build */
+            if (ci_analyzer_trend(an, i, c.metric, c.which, o.trend_bucket, 2, &c.t) == CI_ERR_NOMEM) {
+                st = CI_ERR_NOMEM;
+                break;
+            }
             c.t.points = recent;
             c.p = c.c.p_value;
             st = push_cand(&a, &cv, &nc, &ccap, &c);
@@ -782,9 +786,13 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
             continue;
         ci_trend t;
         ci_trend_init(&t);
-        if (ci_analyzer_gap_trend(an, g.in.segment, 0, g.in.metric, g.in.which, o.trend_bucket,
-                                  trend_min, &t) != CI_OK ||
-            t.p_value * (double)ngt >= o.alpha || t.widening <= 0)
+        ci_status ts = ci_analyzer_gap_trend(an, g.in.segment, 0, g.in.metric, g.in.which,
+                                             o.trend_bucket, trend_min, &t);
+        if (ts == CI_ERR_NOMEM) {
+            st = ts; /* not "no trend": the finding would silently go missing */
+            break;
+        }
+        if (ts != CI_OK || t.p_value * (double)ngt >= o.alpha || t.widening <= 0)
             continue;
         const stats *s = ci_seg_stats(an, g.in.segment);
         finding f = g;
@@ -874,6 +882,11 @@ static void describe(const ci_analyzer *an, ci_insights *ins, finding *f)
     sbuf b = {&ins->a, NULL, 0, 0, 0};
     ci_insight *in = &f->in;
     ci_str v[CI_ANALYZER_MAX_DIMENSIONS];
+    /* Once an allocation failed the build fails; stop before reading pool
+     * offsets that a failed pool_add() never filled (the pool may even be
+     * NULL). */
+    if (ins->err)
+        return;
     ci_analyzer_segment(an, in->segment, v, NULL);
     /* where */
     int first = 1;
@@ -916,6 +929,8 @@ static void describe(const ci_analyzer *an, ci_insights *ins, finding *f)
             sb_puts(&b, ci_intent_name(in->drivers[j].which));
         f->drv_off[j] = pool_sb(ins, &b, &f->drv_len[j]);
     }
+    if (ins->err)
+        goto out;
     /* evidence: the segment's most negative texts, those on the main driver
      * theme first; good news is not illustrated by complaints */
     in->n_examples = 0;
@@ -953,6 +968,8 @@ static void describe(const ci_analyzer *an, ci_insights *ins, finding *f)
                 size_t n = in->n_examples++;
                 f->ex_off[n] = pool_add(ins, t.data, t.len);
                 f->ex_len[n] = t.len;
+                if (ins->err)
+                    goto out;
             }
         }
     }
@@ -1043,6 +1060,7 @@ static void describe(const ci_analyzer *an, ci_insights *ins, finding *f)
         sb_puts(&b, ".");
     }
     f->sent_off = pool_sb(ins, &b, &f->sent_len);
+out:
     ci_dealloc(&ins->a, b.p);
 }
 

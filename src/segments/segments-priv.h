@@ -122,6 +122,11 @@ typedef struct account {
 
 #define ACC_THEME_BIT 0x80000000u
 
+/* Most themes an analyzer counts: as many as a theme model may have.  Theme
+ * counts are dense (cells and summary entries times themes), so a snapshot
+ * must not declare more. */
+#define CI_ANALYZER_MAX_THEMES 100000u
+
 /* ---- the analyzer -------------------------------------------------------- */
 
 enum { NBUCKET_KINDS = 3 };
@@ -198,6 +203,8 @@ uint32_t ci_seg_mask(const ci_analyzer *an, size_t i);
 
 int ci_bucket_kind(unsigned bucket);
 
+/* An empty account (times "none"). */
+void ci_account_init(account *ac);
 /* Accounts: update one (room reserved by ci_account_reserve), merge, free. */
 ci_status ci_account_reserve(ci_analyzer *an, const ci_str *id, int64_t ts, int theme);
 void ci_account_update(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r);
