@@ -10,6 +10,7 @@ LIBCI_PACKAGES=(
   gcc pkg-config meson ninja-build
   libutf8proc-dev zlib1g-dev libcmocka-dev libstemmer-dev
   python3 python3-pytest python3-pandas
+  python3-dask python3-distributed
 )
 
 libci_install_packages() {
