@@ -283,7 +283,7 @@ typedef struct ci_attr {
  *  - `kind` is a defined kind or >= ::CI_SIGNAL_CUSTOM;
  *  - it carries something: non-empty `text`, or at least one score or value;
  *  - NPS is an integer 0-10, CSAT an integer 1-5, CES an integer 1-7,
- *    rating in [0, 5], and every number is finite;
+ *    rating in [0, 5], value within +-1e18, and every number is finite;
  *  - ids, channel and attributes are valid UTF-8 within ::CI_SIGNAL_MAX_FIELD
  *    bytes, attribute keys are non-empty, and there are at most
  *    ::CI_SIGNAL_MAX_ATTRS attributes;
@@ -305,7 +305,7 @@ typedef struct ci_signal {
     double ces;               /**< 1-7 customer effort, read with ces_direction. */
     int ces_direction;        /**< A ::ci_ces_direction. */
     double rating;            /**< Star rating, 0-5 (half stars allowed). */
-    double value;             /**< Money at stake (order value, ARR ...); any finite number. */
+    double value;             /**< Money at stake (order value, ARR ...); finite, |value| <= 1e18. */
     const ci_attr *attrs;     /**< Segment attributes; borrowed. */
     size_t n_attrs;           /**< Number of entries in attrs. */
 } ci_signal;

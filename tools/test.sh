@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: a release build with warnings as errors, then the same suite
-# under AddressSanitizer and UndefinedBehaviorSanitizer.  The last line is
-# "N passed, N failed", counting every test case run in both builds.
+# under AddressSanitizer and UndefinedBehaviorSanitizer, then the threads test
+# under ThreadSanitizer.  The last line is "N passed, N failed", counting
+# every test case run in every build.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" || exit 1
 cd "$LIBCI_ROOT"
@@ -25,12 +26,26 @@ for spec in "build-test:-Dbuildtype=debugoptimized" \
   meson test -C "$dir" --print-errorlogs --num-processes 2 >&2 || status=1
 done
 
-# Count test cases (TAP subtests, or 1 per non-TAP test) in both builds.
+# ThreadSanitizer: only the threads test (tests/test_threads.c: objects
+# shared by 8 threads), in its own build; a data race fails it.
+tsan=build-tsan
+if libci_configure "$tsan" -Dwerror=true -Dbuildtype=debugoptimized -Db_sanitize=thread &&
+   ninja -C "$tsan" tests/test_threads >"$tsan.build.log" 2>&1; then
+  echo "== $tsan" >&2
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson test -C "$tsan" --no-rebuild --print-errorlogs threads >&2 || status=1
+else
+  [ -f "$tsan.build.log" ] && cat "$tsan.build.log" >&2
+  echo "test: build failed in $tsan" >&2
+  status=1
+fi
+
+# Count test cases (TAP subtests, or 1 per non-TAP test) in every build.
 python3 - "$LIBCI_ROOT" <<'PY'
 import json, os, re, sys
 root = sys.argv[1]
 passed = failed = skipped = 0
-for d in ("build-test", "build-asan"):
+for d in ("build-test", "build-asan", "build-tsan"):
     log = os.path.join(root, d, "meson-logs", "testlog.json")
     if not os.path.exists(log):
         failed += 1

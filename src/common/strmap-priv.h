@@ -69,7 +69,8 @@ static inline uint32_t ci_strmap_hash(const char *s, size_t n)
 }
 
 /* Make room for n_keys more keys of key_bytes bytes in all, so that the
- * next puts within that budget cannot fail. */
+ * next puts within that budget cannot fail.  CI_ERR_LIMIT when they could
+ * pass the map's limits (4 GiB of keys, 2^32 - 2 keys), CI_ERR_NOMEM. */
 ci_status ci_strmap_reserve(ci_strmap *m, size_t n_keys, size_t key_bytes);
 
 /* Index of key, or -1. */

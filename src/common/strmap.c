@@ -104,6 +104,11 @@ ci_status ci_strmap_put(ci_strmap *m, const char *key, size_t len, size_t *index
 ci_status ci_strmap_reserve(ci_strmap *m, size_t n_keys, size_t key_bytes)
 {
     ci_status st;
+    /* The puts this reserves for must not hit ci_strmap_put()'s limits
+     * (callers rely on them not failing): refuse here instead. */
+    if (key_bytes > UINT32_MAX || n_keys > UINT32_MAX ||
+        m->arena_len + key_bytes + n_keys > UINT32_MAX || m->count + n_keys > UINT32_MAX - 1)
+        return CI_ERR_LIMIT;
     size_t need = m->count + n_keys;
     if (need * 2 > m->nslots) {
         size_t ns = m->nslots ? m->nslots : 64;

@@ -420,6 +420,7 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
         if (np && (st = ci_grow(a, (void **)&ac->pairs, &pcap, 2 * (size_t)np, sizeof(uint32_t))) != CI_OK)
             goto done;
         ac->pcap = (uint32_t)(pcap / 2);
+        uint64_t weeks = 0, themed = 0; /* contacts counted by week, and by theme */
         for (uint32_t j = 0; j < np; j++) {
             ac->pairs[2 * j] = ci_get_u32(&r);
             ac->pairs[2 * j + 1] = ci_get_u32(&r);
@@ -427,7 +428,14 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
             if (r.err || !ac->pairs[2 * j + 1] || (j && ac->pairs[2 * j] <= ac->pairs[2 * j - 2]) ||
                 ((ac->pairs[2 * j] & ACC_THEME_BIT) && (ac->pairs[2 * j] & ~ACC_THEME_BIT) >= ntheme))
                 BAD("malformed account history");
+            if (ac->pairs[2 * j] & ACC_THEME_BIT)
+                themed += ac->pairs[2 * j + 1];
+            else
+                weeks += ac->pairs[2 * j + 1];
         }
+        /* each contact is in one week at most and has one theme at most */
+        if (weeks > ac->n || themed > ac->n)
+            BAD("account history counts more contacts than the account has");
     }
     if (r.pos != r.n)
         BAD("trailing bytes");

@@ -811,8 +811,13 @@ static ci_status rebuild(ci_analyzer *an)
     size_t nseg = an->combos.count * an->nmasks + 1;
     if (nseg > CI_ANALYZER_MAX_SEGMENTS)
         return CI_ERR_LIMIT;
-    if ((st = ci_strmap_reserve(&an->segs, nseg,
-                                an->combos.arena_len * an->nmasks + nseg * 4)) != CI_OK ||
+    /* that bound may pass what a map's key arena can address (4 GiB); the
+     * keys usually share far more, so reserve what it can hold and let a
+     * put that really passes it fail below */
+    size_t seg_bytes = an->combos.arena_len * an->nmasks + nseg * 4;
+    if (seg_bytes > (size_t)UINT32_MAX - nseg - 1)
+        seg_bytes = (size_t)UINT32_MAX - nseg - 1;
+    if ((st = ci_strmap_reserve(&an->segs, nseg, seg_bytes)) != CI_OK ||
         (st = ci_grow(a, (void **)&an->seg_entry, &an->seg_cap, nseg, sizeof(uint32_t))) != CI_OK)
         return st;
     example_list *sex = ci_realloc(a, an->sex, an->seg_cap * sizeof(example_list));
@@ -846,7 +851,7 @@ static ci_status rebuild(ci_analyzer *an)
         return CI_ERR_NOMEM;
     }
     int failed = 0;
-    for (size_t c = 0; c < an->combos.count; c++) {
+    for (size_t c = 0; c < an->combos.count && !failed; c++) {
         size_t kl;
         const char *k = ci_strmap_key(&an->combos, c, &kl);
         combo_values(an, k, store);
@@ -854,7 +859,10 @@ static ci_status rebuild(ci_analyzer *an)
             size_t l = seg_key(an, an->masks[mi], an->key), sid;
             int added;
             /* an->key has room: a segment key is never longer than the combination's */
-            ci_strmap_put(&an->segs, an->key, l, &sid, &added);
+            if (ci_strmap_put(&an->segs, an->key, l, &sid, &added) != CI_OK) {
+                failed = 2; /* more segment key bytes than the map can address */
+                break;
+            }
             segof[c * an->nmasks + mi] = (uint32_t)sid;
             const example_list *cl = &an->cex[c];
             example_list *sl = &an->sex[sid];

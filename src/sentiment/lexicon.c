@@ -614,6 +614,8 @@ CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data
         size_t plen = 0;
         if ((st = gunzip(&l->a, data, len, &plain, &plen, diag)) != CI_OK) {
             ci_lexicon_free(l);
+            if (st == CI_ERR_NOMEM)
+                ci_diag_set(diag, st, -1, -1, 0, "out of memory");
             return st;
         }
         data = plain;
@@ -651,6 +653,8 @@ CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, 
     if (st == CI_OK)
         st = ci_lexicon_load_buffer(base, buf, n, format, alloc, out, diag);
     ci_dealloc(&a, buf);
+    if (st == CI_ERR_NOMEM) /* the steps that ran out of memory left diag unset */
+        ci_diag_set(diag, st, -1, -1, 0, "out of memory");
     return st;
 }
 

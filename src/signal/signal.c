@@ -154,6 +154,10 @@ CI_API ci_status ci_signal_validate(const ci_signal *s, ci_diag *diag)
         return st;
     if ((s->has & CI_HAS_VALUE) && !isfinite(s->value))
         return ci_diag_set(diag, CI_ERR_NONFINITE, CI_FIELD_VALUE, -1, 0, "value is not a finite number");
+    /* bounded so that no sum of values (exact, over at most 2^64 signals) overflows */
+    if ((s->has & CI_HAS_VALUE) && fabs(s->value) > 1e18)
+        return ci_diag_set(diag, CI_ERR_RANGE, CI_FIELD_VALUE, -1, 0,
+                           "value %g is outside -1e18..1e18", s->value);
     if (s->text.len == 0 && !(s->has & (CI_HAS_NPS | CI_HAS_CSAT | CI_HAS_CES | CI_HAS_RATING | CI_HAS_VALUE)))
         return ci_diag_set(diag, CI_ERR_MISSING, CI_FIELD_TEXT, -1, 0,
                            "signal carries neither text nor any score or value");

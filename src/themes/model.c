@@ -116,6 +116,10 @@ struct ci_theme_assigner {
     uint32_t *cols;      /* the text's columns */
     float *vals;
     size_t cap;
+    uint32_t *pos;       /* per vocabulary column: its index in cols + 1, or 0
+                            (0 again after each text), so counting a text's
+                            terms is linear in its length, not times its
+                            distinct terms */
     window *win;         /* sorted by start */
     size_t nwin, win_cap;
 };
@@ -138,11 +142,13 @@ CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_s
     s->m = m;
     s->window_seconds = window_seconds ? window_seconds : 86400;
     s->z = ci_calloc(&a, m->d + 1, sizeof(float));
-    ci_status st = s->z ? CI_OK : CI_ERR_NOMEM;
+    s->pos = ci_calloc(&a, m->vocab.count + 1, sizeof(uint32_t));
+    ci_status st = s->z && s->pos ? CI_OK : CI_ERR_NOMEM;
     if (st == CI_OK && !m->vector_mode)
         st = ci_featurizer_init(&s->fz, &a, m->stem, m->bigrams);
     if (st != CI_OK) {
         ci_dealloc(&a, s->z);
+        ci_dealloc(&a, s->pos);
         ci_dealloc(&a, s);
         return st;
     }
@@ -158,6 +164,7 @@ CI_API void ci_theme_assigner_free(ci_theme_assigner *s)
     if (!s->m->vector_mode)
         ci_featurizer_free(&s->fz);
     ci_dealloc(&a, s->z);
+    ci_dealloc(&a, s->pos);
     ci_dealloc(&a, s->cols);
     ci_dealloc(&a, s->vals);
     ci_dealloc(&a, s->win);
@@ -242,15 +249,15 @@ CI_API ci_status ci_theme_assign(ci_theme_assigner *s, const char *text, size_t 
         long c = ci_strmap_find(&m->vocab, f->buf + f->off[i], f->len[i]);
         if (c < 0)
             continue;
-        size_t k = 0;
-        while (k < nz && s->cols[k] != (uint32_t)c)
-            k++;
-        if (k == nz) {
+        if (!s->pos[c]) { /* first occurrence: columns stay in text order */
             s->cols[nz] = (uint32_t)c;
             s->vals[nz++] = 0;
+            s->pos[c] = (uint32_t)nz;
         }
-        s->vals[k] += 1;
+        s->vals[s->pos[c] - 1] += 1;
     }
+    for (size_t k = 0; k < nz; k++)
+        s->pos[s->cols[k]] = 0;
     double ss = 0;
     for (size_t k = 0; k < nz; k++) {
         s->vals[k] = (1.0f + logf(s->vals[k])) * m->idf[s->cols[k]];
@@ -762,7 +769,7 @@ CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allo
     ci_status st = ci_container_open(&a, data, len, MODEL_MAGIC, "theme model", MODEL_VERSION,
                                      &payload, &plen, NULL, diag);
     if (st != CI_OK)
-        return st;
+        return st == CI_ERR_NOMEM ? ci_diag_set(diag, st, -1, -1, 0, "out of memory") : st;
     ci_theme_model *m = ci_calloc(&a, 1, sizeof *m);
     if (!m) {
         st = CI_ERR_NOMEM;
@@ -776,6 +783,8 @@ CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allo
     ci_dealloc(&a, payload);
     if (st != CI_OK) {
         ci_theme_model_free(m);
+        if (st == CI_ERR_NOMEM) /* the steps that ran out of memory left diag unset */
+            ci_diag_set(diag, st, -1, -1, 0, "out of memory");
         return st;
     }
     if (diag && diag->struct_size >= sizeof(ci_diag))
@@ -800,5 +809,7 @@ CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *
     if (st == CI_OK)
         st = ci_theme_model_load(buf, n, alloc, out, diag);
     ci_dealloc(&a, buf);
+    if (st == CI_ERR_NOMEM) /* the steps that ran out of memory left diag unset */
+        ci_diag_set(diag, st, -1, -1, 0, "out of memory");
     return st;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The theme trainer: texts in, a fitted theme model out. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "themes-priv.h"
@@ -77,10 +78,14 @@ struct stream {
     uint32_t *brow, *bcol;
     float *bval;
     size_t bn, bnnz, bnnz_cap;
+    size_t bdone;            /* rows of the batch already applied (a batch
+                                that failed resumes there) */
     char *btext;
     size_t btext_len, btext_cap;
     uint64_t *btext_off;
     double *acc;             /* k similarities */
+    uint32_t *bpos;          /* per column: its entry in the current row + 1, or 0
+                                (linear counting, as in the assigner) */
     uint64_t seen;           /* texts in pass two */
 };
 
@@ -143,6 +148,8 @@ CI_API ci_status ci_theme_trainer_new(const ci_theme_options *opts, const ci_all
     return CI_OK;
 }
 
+static void stream_free(ci_theme_trainer *t);
+
 CI_API void ci_theme_trainer_free(ci_theme_trainer *t)
 {
     if (!t)
@@ -161,6 +168,15 @@ CI_API void ci_theme_trainer_free(ci_theme_trainer *t)
     ci_dealloc(&a, t->assign);
     ci_dealloc(&a, t->sim);
     ci_dealloc(&a, t->tmp);
+    stream_free(t);
+    ci_dealloc(&a, t);
+}
+
+/* Free the streaming state (also after a failed ci_theme_trainer_next_pass,
+ * which would otherwise leak it when retried). */
+static void stream_free(ci_theme_trainer *t)
+{
+    ci_alloc a = t->a;
     if (t->sm) {
         struct stream *m = t->sm;
         ci_dealloc(&a, m->col);
@@ -182,12 +198,19 @@ CI_API void ci_theme_trainer_free(ci_theme_trainer *t)
         ci_dealloc(&a, m->btext);
         ci_dealloc(&a, m->btext_off);
         ci_dealloc(&a, m->acc);
+        ci_dealloc(&a, m->bpos);
         ci_dealloc(&a, m);
+        t->sm = NULL;
     }
-    ci_dealloc(&a, t);
 }
 
 static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len);
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
 
 /* Record a text's features (document frequencies, surface forms, and for
  * in-memory fits its feature sequence and the text itself).  All memory is
@@ -246,7 +269,12 @@ static ci_status record_text(ci_theme_trainer *t, const char *text, size_t len, 
         if (keep)
             t->seq[t->nseq + i] = t->tmp[i];
     }
-    for (size_t i = 1; i < n; i++) /* tiny n: insertion sort, for "once per text" */
+    /* sorted, for "once per text": insertion sort for the usual short text,
+     * qsort for a long one (insertion sort is quadratic: a 1 MB text took
+     * seconds, 100 MB hours) */
+    if (n > 64)
+        qsort(t->tmp, n, sizeof(uint32_t), cmp_u32);
+    for (size_t i = 1; i < n && n <= 64; i++)
         for (size_t j = i; j > 0 && t->tmp[j] < t->tmp[j - 1]; j--) {
             uint32_t x = t->tmp[j];
             t->tmp[j] = t->tmp[j - 1];
@@ -327,6 +355,8 @@ CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t)
     ci_status st = stream_begin(t);
     if (st == CI_OK)
         t->state = ST_PASS2;
+    else
+        stream_free(t); /* a retry starts over */
     return st;
 }
 
@@ -345,8 +375,6 @@ static int cmp_df_desc(const void *x, const void *y)
         return a->df < b->df ? 1 : -1;
     return a->feat < b->feat ? -1 : a->feat > b->feat;
 }
-
-#include <stdlib.h>
 
 /* Choose the vocabulary: min_df <= df <= max_df * n, the max_vocab most
  * frequent.  col[feature] = column or UINT32_MAX. */
@@ -1010,8 +1038,9 @@ static ci_status stream_begin(ci_theme_trainer *t)
     m->brow = ci_malloc(&t->a, (bs + 1) * sizeof(uint32_t));
     m->btext_off = ci_malloc(&t->a, (bs + 1) * sizeof(uint64_t));
     m->acc = ci_malloc(&t->a, k * sizeof(double));
+    m->bpos = ci_calloc(&t->a, nc + 1, sizeof(uint32_t));
     if (!m->idf || !m->u || !m->scale || !m->norm2 || !m->count || !m->size || !m->tcount ||
-        !m->ex || !m->brow || !m->btext_off || !m->acc)
+        !m->ex || !m->brow || !m->btext_off || !m->acc || !m->bpos)
         return CI_ERR_NOMEM;
     for (size_t c = 0; c < nc; c++)
         m->idf[c] = (float)(log((1.0 + (double)t->ndocs) / (1.0 + t->df[m->feat_of_col[c]])) + 1.0);
@@ -1115,13 +1144,21 @@ static ci_status stream_batch(ci_theme_trainer *t)
     ci_status st;
     if (!m->ready)
         stream_seed(t);
-    for (size_t r = 0; r < m->bn; r++) {
+    /* Rows are applied one at a time, each only after its one fallible
+     * step (keeping it as an example), so a failure leaves the batch
+     * resumable at row bdone with nothing applied twice. */
+    for (size_t r = m->bdone; r < m->bn; r++) {
         stream_sims(m, r);
         size_t c = 0;
         for (size_t j = 1; j < k; j++)
             if (m->acc[j] > m->acc[c])
                 c = j;
         double sim = m->acc[c];
+        if ((st = keep_example(t, c, m->btext + m->btext_off[r],
+                               (size_t)(m->btext_off[r + 1] - m->btext_off[r]), (float)sim)) != CI_OK) {
+            m->bdone = r;
+            return st;
+        }
         double dot = sim * sqrt(m->norm2[c]); /* v_c . x */
         m->count[c]++;
         double eta = 1.0 / (double)m->count[c];
@@ -1143,44 +1180,50 @@ static ci_status stream_batch(ci_theme_trainer *t)
             m->tcount[c * m->ncols + m->bcol[e]]++;
         }
         m->size[c]++;
-        if ((st = keep_example(t, c, m->btext + m->btext_off[r],
-                               (size_t)(m->btext_off[r + 1] - m->btext_off[r]), (float)sim)) != CI_OK)
-            return st;
     }
-    m->bn = m->bnnz = m->btext_len = 0;
+    m->bn = m->bnnz = m->btext_len = m->bdone = 0;
     return CI_OK;
 }
 
 static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len)
 {
     struct stream *m = t->sm;
-    ci_status st = ci_featurize(&t->fz, text, len);
+    ci_status st;
+    /* A full batch is applied before the next text joins, so that when it
+     * fails the text is not added (the caller retries it) and the batch
+     * resumes on the next call. */
+    if (m->bn == t->o.batch_size && (st = stream_batch(t)) != CI_OK)
+        return st;
+    st = ci_featurize(&t->fz, text, len);
     if (st != CI_OK)
         return st;
     const ci_featurizer *f = &t->fz;
     m->seen++;
     /* sparse sublinear TF-IDF over the frozen vocabulary */
     size_t start = m->bnnz;
-    size_t cap2 = m->bnnz_cap;
-    if ((st = ci_grow(&t->a, (void **)&m->bcol, &m->bnnz_cap, m->bnnz + f->n + 1, sizeof(uint32_t))) != CI_OK ||
-        (st = ci_grow(&t->a, (void **)&m->bval, &cap2, m->bnnz + f->n + 1, sizeof(float))) != CI_OK)
+    /* bcol and bval share one capacity: the smaller of the two, so that a
+     * failure growing the second leaves a capacity both really have */
+    size_t cap1 = m->bnnz_cap, cap2 = m->bnnz_cap;
+    st = ci_grow(&t->a, (void **)&m->bcol, &cap1, m->bnnz + f->n + 1, sizeof(uint32_t));
+    if (st == CI_OK)
+        st = ci_grow(&t->a, (void **)&m->bval, &cap2, m->bnnz + f->n + 1, sizeof(float));
+    m->bnnz_cap = cap1 < cap2 ? cap1 : cap2;
+    if (st != CI_OK)
         return st;
-    if (cap2 < m->bnnz_cap)
-        m->bnnz_cap = cap2;
     for (size_t i = 0; i < f->n; i++) {
         long fi = ci_strmap_find(&t->feats, f->buf + f->off[i], f->len[i]);
         if (fi < 0 || m->col[fi] == UINT32_MAX)
             continue;
         uint32_t c = m->col[fi];
-        size_t q = start;
-        while (q < m->bnnz && m->bcol[q] != c)
-            q++;
-        if (q == m->bnnz) {
+        if (!m->bpos[c]) {
             m->bcol[m->bnnz] = c;
             m->bval[m->bnnz++] = 0;
+            m->bpos[c] = (uint32_t)(m->bnnz - start);
         }
-        m->bval[q] += 1;
+        m->bval[start + m->bpos[c] - 1] += 1;
     }
+    for (size_t q = start; q < m->bnnz; q++)
+        m->bpos[m->bcol[q]] = 0;
     if (m->bnnz == start)
         return CI_OK; /* no known term: it belongs to no theme */
     double ss = 0;
@@ -1200,8 +1243,6 @@ static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len)
     m->bn++;
     m->brow[m->bn] = (uint32_t)m->bnnz;
     m->btext_off[m->bn] = m->btext_len;
-    if (m->bn == t->o.batch_size)
-        return stream_batch(t);
     return CI_OK;
 }
 
