@@ -41,7 +41,28 @@
  *  - **Allocation.**  Every allocation libci makes goes through the
  *    ::ci_allocator given when the object was created (or malloc/free when
  *    none was given).  Objects created from another object inherit its
- *    allocator.
+ *    allocator.  An allocator given to an object that threads share (a
+ *    lexicon, a theme model) may be called from all of them at once.
+ *  - **Limits.**  Input beyond a limit gets ::CI_ERR_LIMIT (or the status
+ *    noted) and changes nothing already accepted:
+ *     - signal fields (ids, channel, attribute keys and values) up to
+ *       ::CI_SIGNAL_MAX_FIELD bytes, ::CI_SIGNAL_MAX_ATTRS attributes; a key
+ *       given twice counts with its last value;
+ *     - texts scored for sentiment (ci_sentiment_score(), and ci_analyzer_add()
+ *       with a lexicon) up to ::CI_SENTIMENT_MAX_TEXT bytes; the tokenizer
+ *       streams any length;
+ *     - every string table (combinations, segment keys, account ids, theme
+ *       vocabularies, lexicon terms) below 4 GiB of key bytes and 2^32 - 1
+ *       keys;
+ *     - an analyzer: up to ::CI_ANALYZER_MAX_SEGMENTS combinations and
+ *       accounts, about 2^31 (combination, day) cells, and summaries of at
+ *       most ::CI_ANALYZER_MAX_SEGMENTS segments, counted as combinations
+ *       times dimension subsets (reading functions then fail with
+ *       ::CI_ERR_LIMIT, while adds, merges and snapshots keep working);
+ *       ::CI_ANALYZER_MAX_THEMES themes;
+ *     - timestamps beyond +-10^15 s have no day, week or month bucket;
+ *     - saved models and snapshots below 4 GiB of payload; files read whole
+ *       (lexicons 256 MiB, theme models 4 GiB, snapshots 16 GiB).
  */
 #ifndef LIBCI_H
 #define LIBCI_H
@@ -942,7 +963,8 @@ CI_API ci_status ci_theme_model_merge(const ci_theme_model *m, size_t a, size_t 
 /**
  * Serialize a model: a versioned, CRC-checked, zlib-compressed binary.
  * @param[out] data  receives the bytes; free with ci_free().
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_LIMIT (4 GiB of payload), ::CI_ERR_NOMEM.
+ *         Thread-safe.  @since 0.1.0
  */
 CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_t *len);
 
@@ -960,7 +982,7 @@ CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *p
 CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allocator *alloc,
                                      ci_theme_model **out, ci_diag *diag);
 
-/** ci_theme_model_load() from a file; adds ::CI_ERR_IO.  @since 0.1.0 */
+/** ci_theme_model_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 4 GiB.  @since 0.1.0 */
 CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *alloc,
                                           ci_theme_model **out, ci_diag *diag);
 
@@ -1021,6 +1043,9 @@ enum {
 /** Most dimensions an analyzer may declare. */
 #define CI_ANALYZER_MAX_DIMENSIONS 16
 
+/** Most themes an analyzer counts (a model's, or ci_analyzer_options.n_themes). */
+#define CI_ANALYZER_MAX_THEMES 100000u
+
 /** Options for ci_analyzer_new().  Initialise with ci_analyzer_options_init(). */
 typedef struct ci_analyzer_options {
     size_t struct_size;          /**< sizeof(ci_analyzer_options); set by ci_analyzer_options_init(). */
@@ -1032,7 +1057,8 @@ typedef struct ci_analyzer_options {
     int vader_compat;            /**< Score with VADER-compatible rules (see ci_sentiment_options). */
     const ci_theme_model *themes; /**< Assigns themes; **kept**.  NULL: no themes. */
     size_t n_themes;             /**< Without a model: theme ids results may carry, for
-                                      ci_analyzer_add_result() (ignored when `themes` is set). */
+                                      ci_analyzer_add_result() (ignored when `themes` is set);
+                                      at most ::CI_ANALYZER_MAX_THEMES. */
 } ci_analyzer_options;
 
 /** Initialise analyzer options to the defaults.  @since 0.1.0 */
@@ -1064,9 +1090,11 @@ typedef struct ci_analyzer ci_analyzer;
 
 /**
  * Create an analyzer.
- * @return ::CI_OK, ::CI_ERR_INVALID (NULL out, empty or duplicate dimension,
- *         invalid UTF-8 in one), ::CI_ERR_LIMIT (too many dimensions),
- *         ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID (NULL out, empty, duplicate or overlong
+ *         dimension, invalid UTF-8 in one, a theme model without a lexicon),
+ *         ::CI_ERR_LIMIT (too many dimensions, n_themes above
+ *         ::CI_ANALYZER_MAX_THEMES), ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.
+ *         @since 0.1.0
  */
 CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_allocator *alloc,
                                  ci_analyzer **out);
@@ -1097,8 +1125,9 @@ CI_API void ci_signal_result_init(ci_signal_result *res);
  *
  * @param res   optional; receives the per-signal result.
  * @param diag  optional; details of a validation failure.
- * @return ::CI_OK, the statuses of ci_signal_validate(), ::CI_ERR_LIMIT (more
- *         than ::CI_ANALYZER_MAX_SEGMENTS segments), ::CI_ERR_NOMEM (the
+ * @return ::CI_OK, the statuses of ci_signal_validate(), ::CI_ERR_LIMIT (a
+ *         text over ::CI_SENTIMENT_MAX_TEXT with a lexicon attached, or an
+ *         analyzer limit; see Limits at the top), ::CI_ERR_NOMEM (the
  *         analyzer is unchanged).  @since 0.1.0
  */
 CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_signal_result *res,
@@ -1128,7 +1157,9 @@ CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *signal
  * choose when the work (and its only failure, ::CI_ERR_NOMEM) happens.
  * Reading functions therefore write internal caches: like every other call,
  * they must not run concurrently with any other call on the same analyzer.
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM, ::CI_ERR_LIMIT (more
+ *         segments than ::CI_ANALYZER_MAX_SEGMENTS; nothing is lost, and
+ *         save, merge and accounts still work).  @since 0.1.0
  */
 CI_API ci_status ci_analyzer_summarize(ci_analyzer *an);
 
@@ -1554,7 +1585,7 @@ CI_API ci_status ci_analyzer_save_file(const ci_analyzer *an, const char *path);
 CI_API ci_status ci_analyzer_load(const char *data, size_t len, const ci_analyzer_options *opts,
                                   const ci_allocator *alloc, ci_analyzer **out, ci_diag *diag);
 
-/** ci_analyzer_load() from a file; adds ::CI_ERR_IO.  @since 0.1.0 */
+/** ci_analyzer_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 16 GiB.  @since 0.1.0 */
 CI_API ci_status ci_analyzer_load_file(const char *path, const ci_analyzer_options *opts,
                                        const ci_allocator *alloc, ci_analyzer **out,
                                        ci_diag *diag);

@@ -122,10 +122,8 @@ typedef struct account {
 
 #define ACC_THEME_BIT 0x80000000u
 
-/* Most themes an analyzer counts: as many as a theme model may have.  Theme
- * counts are dense (cells and summary entries times themes), so a snapshot
- * must not declare more. */
-#define CI_ANALYZER_MAX_THEMES 100000u
+/* CI_ANALYZER_MAX_THEMES (libci.h): theme counts are dense (cells and
+ * summary entries times themes), so a snapshot must not declare more. */
 
 /* ---- the analyzer -------------------------------------------------------- */
 
