@@ -11,6 +11,7 @@ LIBCI_PACKAGES=(
   libutf8proc-dev zlib1g-dev libcmocka-dev libstemmer-dev
   python3 python3-pytest python3-pandas
   python3-dask python3-distributed
+  clang
 )
 
 libci_install_packages() {

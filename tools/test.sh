@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: a release build with warnings as errors, then the same suite
 # under AddressSanitizer and UndefinedBehaviorSanitizer, then the threads test
-# under ThreadSanitizer.  The last line is "N passed, N failed", counting
-# every test case run in every build.
+# under ThreadSanitizer, then (with clang) each libFuzzer target for a bounded
+# time.  The last line is "N passed, N failed", counting every test case run
+# in every build and each fuzz target as one test.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" || exit 1
 cd "$LIBCI_ROOT"
@@ -40,11 +41,55 @@ else
   status=1
 fi
 
-# Count test cases (TAP subtests, or 1 per non-TAP test) in every build.
-python3 - "$LIBCI_ROOT" <<'PY'
+# Fuzzing (tests/fuzz/README.md): each target LIBCI_FUZZ_SECONDS seconds
+# (default 60; 0 skips the stage), built with clang in build-fuzz, on a copy
+# of its seed corpus and regression inputs so the tree is not modified.  A
+# crashing input is kept in build-fuzz/fuzz-artifacts/.
+fuzz_results=$(mktemp "${TMPDIR:-/tmp}/libci-fuzz-results.XXXXXX")
+fuzz_seconds=${LIBCI_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null 2>&1; then
+  fuzz_targets=(tokenizer lexicon theme_model snapshot records analyzer)
+  if CC=clang libci_configure build-fuzz -Dfuzz=true -Dtests=false -Dcli=false -Dbenchmarks=false &&
+     ninja -C build-fuzz "${fuzz_targets[@]/#/tests/fuzz/fuzz_}" >build-fuzz.build.log 2>&1; then
+    fuzz_work=$(mktemp -d "${TMPDIR:-/tmp}/libci-fuzz.XXXXXX")
+    for t in "${fuzz_targets[@]}"; do
+      mkdir -p "$fuzz_work/$t/corpus" "$fuzz_work/$t/artifacts"
+      cp tests/fuzz/corpus/"$t"/* "$fuzz_work/$t/corpus/"
+      if [ -d tests/fuzz/regressions/"$t" ]; then
+        cp tests/fuzz/regressions/"$t"/* "$fuzz_work/$t/corpus/"
+      fi
+      if build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+           -timeout=10 -print_final_stats=1 -artifact_prefix="$fuzz_work/$t/artifacts/" \
+           "$fuzz_work/$t/corpus" >"$fuzz_work/$t/log" 2>&1; then
+        echo "$t ok" >>"$fuzz_results"
+        echo "== fuzz $t: ok, $(grep -E '^#[0-9]+[[:space:]]+DONE' "$fuzz_work/$t/log" | tail -1)" >&2
+      else
+        echo "$t failed" >>"$fuzz_results"
+        mkdir -p build-fuzz/fuzz-artifacts
+        cp "$fuzz_work/$t"/artifacts/* build-fuzz/fuzz-artifacts/ 2>/dev/null
+        echo "== fuzz $t: FAILED (input kept in build-fuzz/fuzz-artifacts/)" >&2
+        tail -n 60 "$fuzz_work/$t/log" >&2
+      fi
+    done
+    rm -rf "$fuzz_work"
+  else
+    [ -f build-fuzz.build.log ] && tail -n 60 build-fuzz.build.log >&2
+    echo "test: fuzz build failed in build-fuzz" >&2
+    for t in "${fuzz_targets[@]}"; do echo "$t failed" >>"$fuzz_results"; done
+  fi
+fi
+
+# Count test cases (TAP subtests, or 1 per non-TAP test) in every build,
+# and each fuzz target.
+python3 - "$LIBCI_ROOT" "$fuzz_results" <<'PY'
 import json, os, re, sys
 root = sys.argv[1]
 passed = failed = skipped = 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    if line.split()[1:] == ["ok"]:
+        passed += 1
+    elif line.strip():
+        failed += 1
 for d in ("build-test", "build-asan", "build-tsan"):
     log = os.path.join(root, d, "meson-logs", "testlog.json")
     if not os.path.exists(log):
@@ -75,4 +120,5 @@ print("%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if sk
 sys.exit(1 if failed else 0)
 PY
 count_status=$?
+rm -f "$fuzz_results"
 [ $status -eq 0 ] && [ $count_status -eq 0 ]
