@@ -101,13 +101,13 @@ extern "C" {
 /** @endcond */
 
 /** Major version: bumped on an incompatible API change. */
-#define CI_VERSION_MAJOR 0
+#define CI_VERSION_MAJOR 1
 /** Minor version: bumped when API is added. */
-#define CI_VERSION_MINOR 1
+#define CI_VERSION_MINOR 0
 /** Patch version: bumped for fixes that change no API. */
 #define CI_VERSION_PATCH 0
 /** The version as a string, "MAJOR.MINOR.PATCH". */
-#define CI_VERSION_STRING "0.1.0"
+#define CI_VERSION_STRING "1.0.0"
 /** The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH. */
 #define CI_VERSION_NUMBER \
     (CI_VERSION_MAJOR * 10000 + CI_VERSION_MINOR * 100 + CI_VERSION_PATCH)
@@ -116,7 +116,7 @@ extern "C" {
  * The version of the library actually linked, as ::CI_VERSION_NUMBER.
  *
  * A host compares it with ::CI_VERSION_NUMBER to detect a header/library
- * mismatch.  Thread-safe.  @since 0.1.0
+ * mismatch.  Thread-safe.  @since 1.0.0
  */
 CI_API unsigned ci_version_number(void);
 
@@ -124,7 +124,7 @@ CI_API unsigned ci_version_number(void);
  * The version of the library actually linked, as "MAJOR.MINOR.PATCH".
  *
  * @return a static string; never NULL, never freed.  Thread-safe.
- * @since 0.1.0
+ * @since 1.0.0
  */
 CI_API const char *ci_version_string(void);
 
@@ -162,7 +162,7 @@ typedef enum ci_status {
  * A short English description of a status code, such as "out of memory".
  *
  * @return a static string; never NULL (unknown codes give "unknown status").
- * Thread-safe.  @since 0.1.0
+ * Thread-safe.  @since 1.0.0
  */
 CI_API const char *ci_status_string(ci_status status);
 
@@ -191,7 +191,7 @@ typedef struct ci_allocator {
 /**
  * Initialise an allocator struct: set `struct_size` and point the functions
  * at the C library's malloc, realloc and free.  The caller then replaces what
- * it wants.  @since 0.1.0
+ * it wants.  @since 1.0.0
  */
 CI_API void ci_allocator_init(ci_allocator *alloc);
 
@@ -199,7 +199,7 @@ CI_API void ci_allocator_init(ci_allocator *alloc);
  * Release memory that libci handed to the caller (documented as "free with
  * ci_free()").  The memory remembers the allocator it came from, so the
  * object that produced it may already be gone.  `ci_free(NULL)` is a no-op.
- * @since 0.1.0
+ * @since 1.0.0
  */
 CI_API void ci_free(void *ptr);
 
@@ -230,7 +230,7 @@ typedef struct ci_diag {
     char message[160];   /**< NUL-terminated English explanation; "" on success. */
 } ci_diag;
 
-/** Initialise a ::ci_diag: set struct_size and clear it.  @since 0.1.0 */
+/** Initialise a ::ci_diag: set struct_size and clear it.  @since 1.0.0 */
 CI_API void ci_diag_init(ci_diag *diag);
 
 /**
@@ -240,7 +240,7 @@ CI_API void ci_diag_init(ci_diag *diag);
  * @param[out] bad_offset  optional; receives the offset of the first invalid
  *                         byte on failure.
  * @return ::CI_OK, ::CI_ERR_UTF8, or ::CI_ERR_INVALID if `data` is NULL with
- *         `len > 0`.  Thread-safe.  @since 0.1.0
+ *         `len > 0`.  Thread-safe.  @since 1.0.0
  */
 CI_API ci_status ci_utf8_validate(const char *data, size_t len, size_t *bad_offset);
 
@@ -356,7 +356,7 @@ typedef enum ci_signal_field {
 
 /**
  * Initialise a signal: set struct_size, zero every field, set `timestamp`
- * to ::CI_TIME_NONE.  @since 0.1.0
+ * to ::CI_TIME_NONE.  @since 1.0.0
  */
 CI_API void ci_signal_init(ci_signal *signal);
 
@@ -371,14 +371,14 @@ CI_API void ci_signal_init(ci_signal *signal);
  * @return ::CI_OK, ::CI_ERR_INVALID (NULL signal or attrs), ::CI_ERR_STRUCT_SIZE,
  *         ::CI_ERR_RANGE, ::CI_ERR_NONFINITE, ::CI_ERR_UTF8, ::CI_ERR_MISSING
  *         or ::CI_ERR_LIMIT.  The first problem found is reported.
- *         Thread-safe.  @since 0.1.0
+ *         Thread-safe.  @since 1.0.0
  */
 CI_API ci_status ci_signal_validate(const ci_signal *signal, ci_diag *diag);
 
 /**
  * The lower-case name of a signal kind ("ticket", "survey" ...), or "custom"
  * for host kinds, or NULL for an invalid value.  Static string.
- * Thread-safe.  @since 0.1.0
+ * Thread-safe.  @since 1.0.0
  */
 CI_API const char *ci_signal_kind_name(int kind);
 
@@ -386,7 +386,7 @@ CI_API const char *ci_signal_kind_name(int kind);
  * Parse a kind name as printed by ci_signal_kind_name() (ASCII,
  * case-insensitive; "support_ticket", "transcript" and "purchase" are also
  * accepted).  @return ::CI_OK or ::CI_ERR_NOT_FOUND.  Thread-safe.
- * @since 0.1.0
+ * @since 1.0.0
  */
 CI_API ci_status ci_signal_kind_parse(const char *name, size_t len, int *kind);
 
@@ -440,7 +440,7 @@ typedef struct ci_token {
     size_t norm_len;     /**< Bytes at norm. */
 } ci_token;
 
-/** Initialise a token struct: set struct_size, clear the rest.  @since 0.1.0 */
+/** Initialise a token struct: set struct_size, clear the rest.  @since 1.0.0 */
 CI_API void ci_token_init(ci_token *token);
 
 /**
@@ -467,11 +467,11 @@ typedef struct ci_tokenizer ci_tokenizer;
  * @param alloc  optional allocator (copied); NULL for malloc/free.
  * @param[out] out  receives the new tokenizer; set to NULL on failure.
  * @return ::CI_OK, ::CI_ERR_INVALID (out is NULL, or alloc has NULL functions
- *         or a bad struct_size), ::CI_ERR_NOMEM.  @since 0.1.0
+ *         or a bad struct_size), ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_tokenizer_new(const ci_allocator *alloc, ci_tokenizer **out);
 
-/** Free a tokenizer and everything it owns.  NULL is a no-op.  @since 0.1.0 */
+/** Free a tokenizer and everything it owns.  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_tokenizer_free(ci_tokenizer *tok);
 
 /**
@@ -486,7 +486,7 @@ CI_API void ci_tokenizer_free(ci_tokenizer *tok);
  *
  * @return ::CI_OK; ::CI_ERR_INVALID if tok is NULL or data is NULL with
  *         len > 0; ::CI_ERR_STATE after ci_tokenizer_finish() or before the
- *         previous chunk was drained.  @since 0.1.0
+ *         previous chunk was drained.  @since 1.0.0
  */
 CI_API ci_status ci_tokenizer_feed(ci_tokenizer *tok, const char *data, size_t len);
 
@@ -494,7 +494,7 @@ CI_API ci_status ci_tokenizer_feed(ci_tokenizer *tok, const char *data, size_t l
  * Declare the end of the stream.  Tokens still pending become available to
  * ci_tokenizer_next(), which returns ::CI_DONE after the last one.
  * @return ::CI_OK, ::CI_ERR_INVALID (NULL), ::CI_ERR_STATE (already finished).
- * @since 0.1.0
+ * @since 1.0.0
  */
 CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok);
 
@@ -508,25 +508,25 @@ CI_API ci_status ci_tokenizer_finish(ci_tokenizer *tok);
  *         up before finish (feed more); ::CI_DONE after finish when no token
  *         remains; ::CI_ERR_INVALID (NULL), ::CI_ERR_STRUCT_SIZE,
  *         ::CI_ERR_NOMEM (the token is not lost: calling again after memory
- *         is freed returns it).  @since 0.1.0
+ *         is freed returns it).  @since 1.0.0
  */
 CI_API ci_status ci_tokenizer_next(ci_tokenizer *tok, ci_token *token);
 
 /**
  * Forget the stream and start a new one at offset 0, keeping buffers.
- * @return ::CI_OK or ::CI_ERR_INVALID.  @since 0.1.0
+ * @return ::CI_OK or ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_tokenizer_reset(ci_tokenizer *tok);
 
 /**
  * The lower-case name of a token kind ("word", "emoticon" ...), static,
- * or NULL for an invalid value.  Thread-safe.  @since 0.1.0
+ * or NULL for an invalid value.  Thread-safe.  @since 1.0.0
  */
 CI_API const char *ci_token_kind_name(int kind);
 
 /**
  * The lower-case name of one CI_TOKEN_* flag bit ("allcaps" ...), static, or
- * NULL if `flag` is not exactly one known bit.  Thread-safe.  @since 0.1.0
+ * NULL if `flag` is not exactly one known bit.  Thread-safe.  @since 1.0.0
  */
 CI_API const char *ci_token_flag_name(unsigned flag);
 
@@ -538,7 +538,7 @@ CI_API const char *ci_token_flag_name(unsigned flag);
  * @param[out] out      receives a NUL-terminated string; free with ci_free().
  * @param[out] out_len  optional; receives its length without the NUL.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  Thread-safe.
- * @since 0.1.0
+ * @since 1.0.0
  */
 CI_API ci_status ci_normalize(const char *data, size_t len, const ci_allocator *alloc,
                               char **out, size_t *out_len);
@@ -587,12 +587,12 @@ typedef enum ci_lexicon_format {
  *
  * @param alloc  optional allocator (copied); NULL for malloc/free.
  * @param[out] out  the lexicon; free with ci_lexicon_free().
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_lexicon_new_builtin(const ci_allocator *alloc, ci_lexicon **out);
 
 /** Create an empty lexicon (for VADER-compatible use with VADER's own files).
- *  Same parameters and status codes as ci_lexicon_new_builtin().  @since 0.1.0 */
+ *  Same parameters and status codes as ci_lexicon_new_builtin().  @since 1.0.0 */
 CI_API ci_status ci_lexicon_new_empty(const ci_allocator *alloc, ci_lexicon **out);
 
 /**
@@ -614,7 +614,7 @@ CI_API ci_status ci_lexicon_new_empty(const ci_allocator *alloc, ci_lexicon **ou
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_FORMAT (bad line, bad or
  *         truncated gzip), ::CI_ERR_UTF8, ::CI_ERR_RANGE (valence outside
  *         [-4, 4]), ::CI_ERR_LIMIT (term or input too long), ::CI_ERR_NOMEM.
- *         Thread-safe (the base is only read).  @since 0.1.0
+ *         Thread-safe (the base is only read).  @since 1.0.0
  */
 CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data, size_t len,
                                         int format, const ci_allocator *alloc,
@@ -622,7 +622,7 @@ CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data
 
 /**
  * ci_lexicon_load_buffer() on the contents of a file.  Adds ::CI_ERR_IO
- * when the file cannot be read (errno is left set).  @since 0.1.0
+ * when the file cannot be read (errno is left set).  @since 1.0.0
  */
 CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, int format,
                                       const ci_allocator *alloc, ci_lexicon **out,
@@ -634,16 +634,16 @@ CI_API ci_status ci_lexicon_load_file(const ci_lexicon *base, const char *path, 
  *
  * @param[out] valence  receives the valence when found.
  * @return ::CI_OK, ::CI_ERR_NOT_FOUND (no valence for it), ::CI_ERR_INVALID,
- *         ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ *         ::CI_ERR_NOMEM.  Thread-safe.  @since 1.0.0
  */
 CI_API ci_status ci_lexicon_lookup(const ci_lexicon *lex, const char *term, size_t len,
                                    double *valence);
 
 /** Number of terms with a valence (modifiers and emoji descriptions not counted).
- *  Thread-safe.  @since 0.1.0 */
+ *  Thread-safe.  @since 1.0.0 */
 CI_API size_t ci_lexicon_size(const ci_lexicon *lex);
 
-/** Free a lexicon.  NULL is a no-op.  No scorer may still use it.  @since 0.1.0 */
+/** Free a lexicon.  NULL is a no-op.  No scorer may still use it.  @since 1.0.0 */
 CI_API void ci_lexicon_free(ci_lexicon *lex);
 
 /* ======================================================================== */
@@ -671,7 +671,7 @@ typedef enum ci_intent {
 /** An intent is flagged when its strength reaches this value. */
 #define CI_INTENT_THRESHOLD 0.5
 
-/** Lower-case name of an intent ("churn" ...), static, or NULL.  Thread-safe.  @since 0.1.0 */
+/** Lower-case name of an intent ("churn" ...), static, or NULL.  Thread-safe.  @since 1.0.0 */
 CI_API const char *ci_intent_name(int intent);
 
 /** Options for ci_sentiment_new(). */
@@ -688,7 +688,7 @@ typedef struct ci_sentiment_options {
     int sentences;
 } ci_sentiment_options;
 
-/** Initialise options to the defaults (native rules, no explanations, no sentences).  @since 0.1.0 */
+/** Initialise options to the defaults (native rules, no explanations, no sentences).  @since 1.0.0 */
 CI_API void ci_sentiment_options_init(ci_sentiment_options *opts);
 
 /**
@@ -705,12 +705,12 @@ typedef struct ci_sentiment ci_sentiment;
  * @param opts   optional (NULL = defaults); copied.
  * @param alloc  optional; NULL means the lexicon's allocator.
  * @param[out] out  the scorer; free with ci_sentiment_free().
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_sentiment_new(const ci_lexicon *lex, const ci_sentiment_options *opts,
                                   const ci_allocator *alloc, ci_sentiment **out);
 
-/** Free a scorer (not its lexicon).  NULL is a no-op.  @since 0.1.0 */
+/** Free a scorer (not its lexicon).  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_sentiment_free(ci_sentiment *s);
 
 /** The result of scoring one text.  Initialise with ci_sentiment_result_init(). */
@@ -724,7 +724,7 @@ typedef struct ci_sentiment_result {
     size_t n_contributions;     /**< Contributions recorded (0 unless the explain option is on). */
 } ci_sentiment_result;
 
-/** Initialise a result struct.  @since 0.1.0 */
+/** Initialise a result struct.  @since 1.0.0 */
 CI_API void ci_sentiment_result_init(ci_sentiment_result *res);
 
 /**
@@ -738,7 +738,7 @@ CI_API void ci_sentiment_result_init(ci_sentiment_result *res);
  * @param text  borrowed for the call.
  * @param res   caller's struct, initialised by ci_sentiment_result_init().
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_LIMIT,
- *         ::CI_ERR_NOMEM (the scorer stays usable).  @since 0.1.0
+ *         ::CI_ERR_NOMEM (the scorer stays usable).  @since 1.0.0
  */
 CI_API ci_status ci_sentiment_score(ci_sentiment *s, const char *text, size_t len,
                                     ci_sentiment_result *res);
@@ -754,13 +754,13 @@ typedef struct ci_sentence_score {
     double compound, pos, neu, neg;
 } ci_sentence_score;
 
-/** Initialise a sentence struct.  @since 0.1.0 */
+/** Initialise a sentence struct.  @since 1.0.0 */
 CI_API void ci_sentence_score_init(ci_sentence_score *out);
 
 /**
  * The i-th sentence of the last scored text (0-based, in text order).
  * @return ::CI_OK, ::CI_ERR_NOT_FOUND (i out of range), ::CI_ERR_INVALID,
- *         ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ *         ::CI_ERR_STRUCT_SIZE.  @since 1.0.0
  */
 CI_API ci_status ci_sentiment_sentence(const ci_sentiment *s, size_t i, ci_sentence_score *out);
 
@@ -777,13 +777,13 @@ typedef struct ci_contribution {
     size_t sentence;     /**< Index of its sentence (0 when sentences are off). */
 } ci_contribution;
 
-/** Initialise a contribution struct.  @since 0.1.0 */
+/** Initialise a contribution struct.  @since 1.0.0 */
 CI_API void ci_contribution_init(ci_contribution *out);
 
 /**
  * The i-th contribution of the last scored text, in text order.  Only terms
  * found in the lexicon appear.
- * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 1.0.0
  */
 CI_API ci_status ci_sentiment_contribution(const ci_sentiment *s, size_t i,
                                            ci_contribution *out);
@@ -817,10 +817,10 @@ typedef struct ci_theme_options {
     unsigned n_examples;     /**< Representative texts kept per theme (default 3). */
 } ci_theme_options;
 
-/** Initialise theme options to their defaults.  @since 0.1.0 */
+/** Initialise theme options to their defaults.  @since 1.0.0 */
 CI_API void ci_theme_options_init(ci_theme_options *opts);
 
-/** Whether this build can stem (libstemmer was found): 1 or 0.  Thread-safe.  @since 0.1.0 */
+/** Whether this build can stem (libstemmer was found): 1 or 0.  Thread-safe.  @since 1.0.0 */
 CI_API int ci_themes_have_stemmer(void);
 
 /**
@@ -855,12 +855,12 @@ typedef struct ci_theme_trainer ci_theme_trainer;
  *               0 < max_df <= 1, -1 <= min_similarity <= 1, max_vocab > 0.
  * @param alloc  optional allocator; NULL for malloc/free.
  * @return ::CI_OK, ::CI_ERR_INVALID (bad option values), ::CI_ERR_STRUCT_SIZE,
- *         ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_theme_trainer_new(const ci_theme_options *opts, const ci_allocator *alloc,
                                       ci_theme_trainer **out);
 
-/** Free a trainer.  NULL is a no-op.  @since 0.1.0 */
+/** Free a trainer.  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_theme_trainer_free(ci_theme_trainer *t);
 
 /**
@@ -868,7 +868,7 @@ CI_API void ci_theme_trainer_free(ci_theme_trainer *t);
  * ci_theme_trainer_assignment().  The text is copied.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STATE (after fit, or a vector
  *         trainer), ::CI_ERR_LIMIT (more than 2^31 texts), ::CI_ERR_NOMEM.
- *         @since 0.1.0
+ *         @since 1.0.0
  */
 CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, size_t len);
 
@@ -878,13 +878,13 @@ CI_API ci_status ci_theme_trainer_add(ci_theme_trainer *t, const char *text, siz
  * either texts or vectors, not both.  The vector is normalized and copied.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_RANGE (dimension differs from
  *         the first vector's, or a zero vector), ::CI_ERR_NONFINITE,
- *         ::CI_ERR_STATE, ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_STATE, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *vec, size_t dims,
                                              const char *text, size_t len);
 
 /** Streaming mode: the vocabulary pass is over; feed the corpus again.
- *  @return ::CI_OK or ::CI_ERR_STATE.  @since 0.1.0 */
+ *  @return ::CI_OK or ::CI_ERR_STATE.  @since 1.0.0 */
 CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t);
 
 /**
@@ -901,7 +901,7 @@ CI_API ci_status ci_theme_trainer_next_pass(ci_theme_trainer *t);
  *                  depend on the trainer, which may be freed.
  * @return ::CI_OK, ::CI_ERR_STATE (already fitted, or fewer texts than k),
  *         ::CI_ERR_MISSING (no usable term in any text), ::CI_ERR_NOMEM.
- *         @since 0.1.0
+ *         @since 1.0.0
  */
 CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out);
 
@@ -913,12 +913,12 @@ CI_API ci_status ci_theme_trainer_fit(ci_theme_trainer *t, ci_theme_model **out)
  * min_similarity applies to assigners only.  *theme is -1 for a text with
  * no usable term.
  * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_STATE (not fitted, or
- *         streaming mode).  @since 0.1.0
+ *         streaming mode).  @since 1.0.0
  */
 CI_API ci_status ci_theme_trainer_assignment(const ci_theme_trainer *t, size_t i, int *theme,
                                              double *similarity);
 
-/** Number of themes.  Thread-safe.  @since 0.1.0 */
+/** Number of themes.  Thread-safe.  @since 1.0.0 */
 CI_API size_t ci_theme_model_count(const ci_theme_model *m);
 
 /** One theme's summary; views stay valid while the model lives. */
@@ -931,22 +931,22 @@ typedef struct ci_theme_info {
     size_t n_examples;    /**< Representative texts available (ci_theme_model_example()). */
 } ci_theme_info;
 
-/** Initialise a theme info struct.  @since 0.1.0 */
+/** Initialise a theme info struct.  @since 1.0.0 */
 CI_API void ci_theme_info_init(ci_theme_info *info);
 
 /** Theme i's summary.  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.
- *  Thread-safe.  @since 0.1.0 */
+ *  Thread-safe.  @since 1.0.0 */
 CI_API ci_status ci_theme_model_info(const ci_theme_model *m, size_t i, ci_theme_info *info);
 
 /** Theme i's j-th top term (class-based TF-IDF weight, highest first); views
  *  valid while the model lives.  Stemmed terms are shown as their most
  *  frequent surface word.  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.
- *  Thread-safe.  @since 0.1.0 */
+ *  Thread-safe.  @since 1.0.0 */
 CI_API ci_status ci_theme_model_term(const ci_theme_model *m, size_t i, size_t j,
                                      const char **term, size_t *len, double *weight);
 
 /** Theme i's j-th most representative text (closest to the centroid first).
- *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  Thread-safe.  @since 0.1.0 */
+ *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  Thread-safe.  @since 1.0.0 */
 CI_API ci_status ci_theme_model_example(const ci_theme_model *m, size_t i, size_t j,
                                         const char **text, size_t *len, double *similarity);
 
@@ -955,7 +955,7 @@ CI_API ci_status ci_theme_model_example(const ci_theme_model *m, size_t i, size_
  * their sizes, its terms and label recomputed, examples pooled).  Theme ids
  * above the removed one shift down by one; the merged theme takes
  * min(a, b).  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID (a == b),
- * ::CI_ERR_NOMEM.  Thread-safe (the model is only read).  @since 0.1.0
+ * ::CI_ERR_NOMEM.  Thread-safe (the model is only read).  @since 1.0.0
  */
 CI_API ci_status ci_theme_model_merge(const ci_theme_model *m, size_t a, size_t b,
                                       ci_theme_model **out);
@@ -964,12 +964,12 @@ CI_API ci_status ci_theme_model_merge(const ci_theme_model *m, size_t a, size_t 
  * Serialize a model: a versioned, CRC-checked, zlib-compressed binary.
  * @param[out] data  receives the bytes; free with ci_free().
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_LIMIT (4 GiB of payload), ::CI_ERR_NOMEM.
- *         Thread-safe.  @since 0.1.0
+ *         Thread-safe.  @since 1.0.0
  */
 CI_API ci_status ci_theme_model_save(const ci_theme_model *m, char **data, size_t *len);
 
 /** ci_theme_model_save() to a file (written whole, then renamed into place).
- *  @return as ci_theme_model_save(), plus ::CI_ERR_IO.  @since 0.1.0 */
+ *  @return as ci_theme_model_save(), plus ::CI_ERR_IO.  @since 1.0.0 */
 CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *path);
 
 /**
@@ -977,16 +977,16 @@ CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *p
  * or foreign file fails with a clear status and never crashes.
  * @return ::CI_OK, ::CI_ERR_FORMAT (not a model, or malformed),
  *         ::CI_ERR_CHECKSUM (corrupt or truncated), ::CI_ERR_VERSION (newer
- *         format), ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ *         format), ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_theme_model_load(const char *data, size_t len, const ci_allocator *alloc,
                                      ci_theme_model **out, ci_diag *diag);
 
-/** ci_theme_model_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 4 GiB.  @since 0.1.0 */
+/** ci_theme_model_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 4 GiB.  @since 1.0.0 */
 CI_API ci_status ci_theme_model_load_file(const char *path, const ci_allocator *alloc,
                                           ci_theme_model **out, ci_diag *diag);
 
-/** Free a model.  NULL is a no-op.  No assigner may still use it.  @since 0.1.0 */
+/** Free a model.  NULL is a no-op.  No assigner may still use it.  @since 1.0.0 */
 CI_API void ci_theme_model_free(ci_theme_model *m);
 
 /**
@@ -997,11 +997,11 @@ CI_API void ci_theme_model_free(ci_theme_model *m);
 typedef struct ci_theme_assigner ci_theme_assigner;
 
 /** Create an assigner.  window_seconds: width of the counting windows (0 = one day).
- *  @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0 */
+ *  @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 1.0.0 */
 CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_seconds,
                                        const ci_allocator *alloc, ci_theme_assigner **out);
 
-/** Free an assigner.  NULL is a no-op.  @since 0.1.0 */
+/** Free an assigner.  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_theme_assigner_free(ci_theme_assigner *a);
 
 /**
@@ -1011,20 +1011,20 @@ CI_API void ci_theme_assigner_free(ci_theme_assigner *a);
  * text is counted in its window.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STATE (a vector model),
  *         ::CI_ERR_RANGE (a timestamp so close to INT64_MIN that its window
- *         cannot start), ::CI_ERR_NOMEM.  @since 0.1.0
+ *         cannot start), ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_theme_assign(ci_theme_assigner *a, const char *text, size_t len,
                                  int64_t timestamp, int *theme, double *similarity);
 
 /** Assign a host embedding vector to a vector model.  @return as ci_theme_assign(),
- *  plus ::CI_ERR_RANGE (wrong dimension).  @since 0.1.0 */
+ *  plus ::CI_ERR_RANGE (wrong dimension).  @since 1.0.0 */
 CI_API ci_status ci_theme_assign_vector(ci_theme_assigner *a, const float *vec, size_t dims,
                                         int64_t timestamp, int *theme, double *similarity);
 
 /**
  * The i-th time window seen (in time order): its start, the texts counted
  * and those with no theme.
- * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_theme_assigner_window(const ci_theme_assigner *a, size_t i, int64_t *start,
                                           uint64_t *total, uint64_t *unassigned);
@@ -1061,7 +1061,7 @@ typedef struct ci_analyzer_options {
                                       at most ::CI_ANALYZER_MAX_THEMES. */
 } ci_analyzer_options;
 
-/** Initialise analyzer options to the defaults.  @since 0.1.0 */
+/** Initialise analyzer options to the defaults.  @since 1.0.0 */
 CI_API void ci_analyzer_options_init(ci_analyzer_options *opts);
 
 /**
@@ -1094,12 +1094,12 @@ typedef struct ci_analyzer ci_analyzer;
  *         dimension, invalid UTF-8 in one, a theme model without a lexicon),
  *         ::CI_ERR_LIMIT (too many dimensions, n_themes above
  *         ::CI_ANALYZER_MAX_THEMES), ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.
- *         @since 0.1.0
+ *         @since 1.0.0
  */
 CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_allocator *alloc,
                                  ci_analyzer **out);
 
-/** Free an analyzer.  NULL is a no-op.  @since 0.1.0 */
+/** Free an analyzer.  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_analyzer_free(ci_analyzer *an);
 
 /** What the analyzer made of one signal. */
@@ -1113,7 +1113,7 @@ typedef struct ci_signal_result {
     double theme_similarity;
 } ci_signal_result;
 
-/** Initialise a signal result.  @since 0.1.0 */
+/** Initialise a signal result.  @since 1.0.0 */
 CI_API void ci_signal_result_init(ci_signal_result *res);
 
 /**
@@ -1128,7 +1128,7 @@ CI_API void ci_signal_result_init(ci_signal_result *res);
  * @return ::CI_OK, the statuses of ci_signal_validate(), ::CI_ERR_LIMIT (a
  *         text over ::CI_SENTIMENT_MAX_TEXT with a lexicon attached, or an
  *         analyzer limit; see Limits at the top), ::CI_ERR_NOMEM (the
- *         analyzer is unchanged).  @since 0.1.0
+ *         analyzer is unchanged).  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_signal_result *res,
                                  ci_diag *diag);
@@ -1144,7 +1144,7 @@ CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_si
  *             count, and when `has_sentiment` is set compound, pos, neu and
  *             neg must be finite, compound in [-1, 1].
  * @return as ci_analyzer_add(), plus ::CI_ERR_RANGE / ::CI_ERR_NONFINITE for
- *         a bad result (the analyzer is unchanged).  @since 0.1.0
+ *         a bad result (the analyzer is unchanged).  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *signal,
                                         const ci_signal_result *res, ci_diag *diag);
@@ -1159,7 +1159,7 @@ CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *signal
  * they must not run concurrently with any other call on the same analyzer.
  * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM, ::CI_ERR_LIMIT (more
  *         segments than ::CI_ANALYZER_MAX_SEGMENTS; nothing is lost, and
- *         save, merge and accounts still work).  @since 0.1.0
+ *         save, merge and accounts still work).  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_summarize(ci_analyzer *an);
 
@@ -1171,7 +1171,7 @@ CI_API ci_status ci_analyzer_summarize(ci_analyzer *an);
  * too.  Both must have been created with the same dimensions, depth and
  * buckets.  `other` is unchanged.
  * @return ::CI_OK, ::CI_ERR_INVALID (different configurations),
- *         ::CI_ERR_LIMIT, ::CI_ERR_NOMEM (`an` is unchanged).  @since 0.1.0
+ *         ::CI_ERR_LIMIT, ::CI_ERR_NOMEM (`an` is unchanged).  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other);
 
@@ -1194,11 +1194,11 @@ typedef struct ci_segment_stats {
     double value_sum;            /**< Exact sum of value, rounded once. */
 } ci_segment_stats;
 
-/** Initialise a stats struct.  @since 0.1.0 */
+/** Initialise a stats struct.  @since 1.0.0 */
 CI_API void ci_segment_stats_init(ci_segment_stats *s);
 
 /** Number of segments (every combination seen, plus the whole population);
- *  0 if they could not be summarized for lack of memory.  @since 0.1.0 */
+ *  0 if they could not be summarized for lack of memory.  @since 1.0.0 */
 CI_API size_t ci_analyzer_segment_count(const ci_analyzer *an);
 
 /**
@@ -1211,7 +1211,7 @@ CI_API size_t ci_analyzer_segment_count(const ci_analyzer *an);
  *                 where the segment does not split by it.  The strings are
  *                 views valid until the next add or merge.
  * @param stats    optional; receives the overall statistics.
- * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *values,
                                      ci_segment_stats *stats);
@@ -1219,11 +1219,11 @@ CI_API ci_status ci_analyzer_segment(const ci_analyzer *an, size_t i, ci_str *va
 /**
  * Find a segment by its values: `values[d]` is the value for declared
  * dimension d, or {NULL, 0} when the segment does not split by it.
- * @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ * @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_find(const ci_analyzer *an, const ci_str *values, size_t *index);
 
-/** Theme counts of segment i: texts assigned to theme t (0 if none).  @since 0.1.0 */
+/** Theme counts of segment i: texts assigned to theme t (0 if none).  @since 1.0.0 */
 CI_API uint64_t ci_analyzer_segment_theme(const ci_analyzer *an, size_t i, size_t theme);
 
 /**
@@ -1232,14 +1232,14 @@ CI_API uint64_t ci_analyzer_segment_theme(const ci_analyzer *an, size_t i, size_
  * @param start   the bucket's start (Unix seconds, UTC), as listed by
  *                ci_analyzer_bucket().
  * @return ::CI_OK, ::CI_ERR_NOT_FOUND (no signal of the segment in that
- *         bucket), ::CI_ERR_INVALID.  @since 0.1.0
+ *         bucket), ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_segment_bucket(const ci_analyzer *an, size_t i, unsigned bucket,
                                             int64_t start, ci_segment_stats *stats);
 
 /**
  * The j-th time bucket of a kind in which any signal was seen, in time order.
- * @return ::CI_OK with *start, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ * @return ::CI_OK with *start, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_bucket(const ci_analyzer *an, unsigned bucket, size_t j,
                                     int64_t *start);
@@ -1248,11 +1248,11 @@ CI_API ci_status ci_analyzer_bucket(const ci_analyzer *an, unsigned bucket, size
 CI_API uint64_t ci_analyzer_segment_texts(const ci_analyzer *an, size_t i);
 
 /** Number of dimensions, and the name of dimension d (a view, valid for the
- *  analyzer's life; {NULL, 0} when out of range).  @since 0.1.0 */
+ *  analyzer's life; {NULL, 0} when out of range).  @since 1.0.0 */
 CI_API size_t ci_analyzer_dimension_count(const ci_analyzer *an);
 CI_API ci_str ci_analyzer_dimension(const ci_analyzer *an, size_t d);
 
-/** Number of dimensions segment i splits by (0 for the population).  @since 0.1.0 */
+/** Number of dimensions segment i splits by (0 for the population).  @since 1.0.0 */
 CI_API unsigned ci_analyzer_segment_depth(const ci_analyzer *an, size_t i);
 
 /**
@@ -1262,7 +1262,7 @@ CI_API unsigned ci_analyzer_segment_depth(const ci_analyzer *an, size_t i);
  * @param j      0 = most negative.
  * @param theme  optional; the text's theme or -1.
  * @return ::CI_OK with a view valid until the next add, merge or load,
- *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_segment_example(const ci_analyzer *an, size_t i, size_t j,
                                              ci_str *text, double *compound, int *theme);
@@ -1301,7 +1301,7 @@ typedef struct ci_comparison {
                                z test for rates, Welch's t test for means and NPS). */
 } ci_comparison;
 
-/** Initialise a comparison.  @since 0.1.0 */
+/** Initialise a comparison.  @since 1.0.0 */
 CI_API void ci_comparison_init(ci_comparison *c);
 
 /**
@@ -1311,7 +1311,7 @@ CI_API void ci_comparison_init(ci_comparison *c);
  * @return ::CI_OK; ::CI_ERR_MISSING when either side has fewer than two
  *         observations (nothing to compare; *out holds the counts);
  *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE,
- *         ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_compare(const ci_analyzer *an, size_t i, int metric, int which,
                                      ci_comparison *out);
@@ -1321,7 +1321,7 @@ CI_API ci_status ci_analyzer_compare(const ci_analyzer *an, size_t i, int metric
  * which p[k] would be declared significant among all n tests.  p and q may be
  * the same array.  Allocates nothing for n <= 256, else through `alloc`.
  * @return ::CI_OK, ::CI_ERR_INVALID (NULL, or a p outside [0, 1] or NaN),
- *         ::CI_ERR_NOMEM.  Thread-safe.  @since 0.1.0
+ *         ::CI_ERR_NOMEM.  Thread-safe.  @since 1.0.0
  */
 CI_API ci_status ci_benjamini_hochberg(const double *p, size_t n, double *q,
                                        const ci_allocator *alloc);
@@ -1339,7 +1339,7 @@ typedef struct ci_trend {
                                narrows, 0 no significant change (p >= 0.05). */
 } ci_trend;
 
-/** Initialise a trend.  @since 0.1.0 */
+/** Initialise a trend.  @since 1.0.0 */
 CI_API void ci_trend_init(ci_trend *t);
 
 /**
@@ -1349,7 +1349,7 @@ CI_API void ci_trend_init(ci_trend *t);
  * than `min_n` observations are left out.
  * @return ::CI_OK; ::CI_ERR_MISSING with fewer than three usable buckets;
  *         ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID (bucket kind not kept),
- *         ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ *         ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_trend(const ci_analyzer *an, size_t i, int metric, int which,
                                    unsigned bucket, uint64_t min_n, ci_trend *out);
@@ -1357,7 +1357,7 @@ CI_API ci_status ci_analyzer_trend(const ci_analyzer *an, size_t i, int metric, 
 /**
  * The trend of the gap between segments a and b (a minus b, per bucket), and
  * whether it widens or narrows: top accounts against the rest, say.
- * @return as ci_analyzer_trend().  @since 0.1.0
+ * @return as ci_analyzer_trend().  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_gap_trend(const ci_analyzer *an, size_t a, size_t b, int metric,
                                        int which, unsigned bucket, uint64_t min_n,
@@ -1380,7 +1380,7 @@ typedef enum ci_risk_reason {
 /** Number of ::ci_risk_reason values. */
 #define CI_RISK_COUNT 6
 
-/** Name of a risk reason ("churn_intent" ...), or NULL.  Thread-safe.  @since 0.1.0 */
+/** Name of a risk reason ("churn_intent" ...), or NULL.  Thread-safe.  @since 1.0.0 */
 CI_API const char *ci_risk_reason_name(int reason);
 
 /**
@@ -1419,26 +1419,26 @@ typedef struct ci_account_health {
     double reason_weight[CI_RISK_COUNT]; /**< Each reason's contribution. */
 } ci_account_health;
 
-/** Initialise an account health struct.  @since 0.1.0 */
+/** Initialise an account health struct.  @since 1.0.0 */
 CI_API void ci_account_health_init(ci_account_health *h);
 
-/** Number of accounts seen.  @since 0.1.0 */
+/** Number of accounts seen.  @since 1.0.0 */
 CI_API size_t ci_analyzer_account_count(const ci_analyzer *an);
 
 /**
  * Health of the i-th account (in first-seen order).
- * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_account(const ci_analyzer *an, size_t i, ci_account_health *h);
 
-/** Find an account by id.  @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0 */
+/** Find an account by id.  @return ::CI_OK with *index, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0 */
 CI_API ci_status ci_analyzer_find_account(const ci_analyzer *an, const char *id, size_t len,
                                           size_t *index);
 
 /**
  * The riskiest accounts: up to `k` account indices, highest churn risk first
  * (ties: higher value, then id), into `idx`; *n receives how many.
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_riskiest(const ci_analyzer *an, size_t k, size_t *idx, size_t *n);
 
@@ -1456,7 +1456,7 @@ typedef struct ci_insight_options {
     unsigned trend_bucket;  /**< CI_BUCKET_* for trends (default week, if kept). */
 } ci_insight_options;
 
-/** Initialise insight options to the defaults.  @since 0.1.0 */
+/** Initialise insight options to the defaults.  @since 1.0.0 */
 CI_API void ci_insight_options_init(ci_insight_options *o);
 
 /** Kinds of insight. */
@@ -1500,7 +1500,7 @@ typedef struct ci_insight {
     ci_str examples[CI_INSIGHT_MAX_EXAMPLES];  /**< Evidence: views owned by the insights object. */
 } ci_insight;
 
-/** Initialise an insight.  @since 0.1.0 */
+/** Initialise an insight.  @since 1.0.0 */
 CI_API void ci_insight_init(ci_insight *in);
 
 /** A ranked list of findings; immutable once built, so it may be read from many threads. */
@@ -1517,19 +1517,19 @@ typedef struct ci_insights ci_insights;
  *
  * The insights copy what they need (names, values, labels, texts): they stay
  * valid after the analyzer changes or is freed.
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_options *opts,
                                    const ci_allocator *alloc, ci_insights **out);
 
-/** Free insights.  NULL is a no-op.  @since 0.1.0 */
+/** Free insights.  NULL is a no-op.  @since 1.0.0 */
 CI_API void ci_insights_free(ci_insights *ins);
 
-/** Number of findings.  @since 0.1.0 */
+/** Number of findings.  @since 1.0.0 */
 CI_API size_t ci_insights_count(const ci_insights *ins);
 
 /** The i-th finding (0 = most important).
- *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 0.1.0 */
+ *  @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID, ::CI_ERR_STRUCT_SIZE.  @since 1.0.0 */
 CI_API ci_status ci_insights_get(const ci_insights *ins, size_t i, ci_insight *out);
 
 /**
@@ -1539,7 +1539,7 @@ CI_API ci_status ci_insights_get(const ci_insights *ins, size_t i, ci_insight *o
  * "invoice vat" (8.2x), intent churn (4.0x)."
  * Writes at most cap bytes including the terminating NUL (like snprintf).
  * @param len  optional; receives the full length, without the NUL.
- * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_NOT_FOUND, ::CI_ERR_INVALID.  @since 1.0.0
  */
 CI_API ci_status ci_insights_sentence(const ci_insights *ins, size_t i, char *buf, size_t cap,
                                       size_t *len);
@@ -1549,7 +1549,7 @@ CI_API ci_status ci_insights_sentence(const ci_insights *ins, size_t i, char *bu
  * segment, value, rest, gap, effect, p_value, q_value, direction, count,
  * responses, revenue_at_stake, drivers, examples; slope and bucket for trends).
  * @param[out] json  receives the NUL-terminated text; free with ci_free().
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_insights_json(const ci_insights *ins, char **json, size_t *len);
 
@@ -1563,12 +1563,12 @@ CI_API ci_status ci_insights_json(const ci_insights *ins, char **json, size_t *l
  * Snapshots from partitions of a data set can be loaded on one machine and
  * merged (ci_analyzer_merge()).
  * @param[out] data  receives the bytes; free with ci_free().
- * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_LIMIT, ::CI_ERR_NOMEM.  @since 0.1.0
+ * @return ::CI_OK, ::CI_ERR_INVALID, ::CI_ERR_LIMIT, ::CI_ERR_NOMEM.  @since 1.0.0
  */
 CI_API ci_status ci_analyzer_save(const ci_analyzer *an, char **data, size_t *len);
 
 /** ci_analyzer_save() to a file (written whole, then renamed into place).
- *  @return as ci_analyzer_save(), plus ::CI_ERR_IO.  @since 0.1.0 */
+ *  @return as ci_analyzer_save(), plus ::CI_ERR_IO.  @since 1.0.0 */
 CI_API ci_status ci_analyzer_save_file(const ci_analyzer *an, const char *path);
 
 /**
@@ -1580,12 +1580,12 @@ CI_API ci_status ci_analyzer_save_file(const ci_analyzer *an, const char *path);
  * @return ::CI_OK, ::CI_ERR_FORMAT (not a snapshot, or malformed),
  *         ::CI_ERR_CHECKSUM (corrupt or truncated), ::CI_ERR_VERSION (newer
  *         format), ::CI_ERR_INVALID (theme count differs), ::CI_ERR_NOMEM.
- *         @since 0.1.0
+ *         @since 1.0.0
  */
 CI_API ci_status ci_analyzer_load(const char *data, size_t len, const ci_analyzer_options *opts,
                                   const ci_allocator *alloc, ci_analyzer **out, ci_diag *diag);
 
-/** ci_analyzer_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 16 GiB.  @since 0.1.0 */
+/** ci_analyzer_load() from a file; adds ::CI_ERR_IO, and ::CI_ERR_LIMIT over 16 GiB.  @since 1.0.0 */
 CI_API ci_status ci_analyzer_load_file(const char *path, const ci_analyzer_options *opts,
                                        const ci_allocator *alloc, ci_analyzer **out,
                                        ci_diag *diag);

@@ -11,7 +11,7 @@ LIBCI_PACKAGES=(
   libutf8proc-dev zlib1g-dev libcmocka-dev libstemmer-dev
   python3 python3-pytest python3-pandas
   python3-dask python3-distributed
-  clang
+  clang abigail-tools
 )
 
 libci_install_packages() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test: a release build with warnings as errors, then the same suite
-# under AddressSanitizer and UndefinedBehaviorSanitizer, then the threads test
-# under ThreadSanitizer, then (with clang) each libFuzzer target for a bounded
-# time.  The last line is "N passed, N failed", counting every test case run
-# in every build and each fuzz target as one test.
+# under AddressSanitizer and UndefinedBehaviorSanitizer, the ABI check
+# against abi/libci.abi, the threads test under ThreadSanitizer, then (with
+# clang) each libFuzzer target for a bounded time.  The last line is
+# "N passed, N failed", counting every test case run in every build, the ABI
+# check and each fuzz target as one test.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" || exit 1
 cd "$LIBCI_ROOT"
@@ -27,6 +28,15 @@ for spec in "build-test:-Dbuildtype=debugoptimized" \
   meson test -C "$dir" --print-errorlogs --num-processes 2 >&2 || status=1
 done
 
+# The ABI against the last release's baseline (abi/libci.abi): counted as
+# one test.
+fuzz_results=$(mktemp "${TMPDIR:-/tmp}/libci-fuzz-results.XXXXXX")
+if tools/abi-check.sh build-test >&2; then
+  echo "abi ok" >>"$fuzz_results"
+else
+  echo "abi failed" >>"$fuzz_results"
+fi
+
 # ThreadSanitizer: only the threads test (tests/test_threads.c: objects
 # shared by 8 threads), in its own build; a data race fails it.
 tsan=build-tsan
@@ -45,7 +55,6 @@ fi
 # (default 60; 0 skips the stage), built with clang in build-fuzz, on a copy
 # of its seed corpus and regression inputs so the tree is not modified.  A
 # crashing input is kept in build-fuzz/fuzz-artifacts/.
-fuzz_results=$(mktemp "${TMPDIR:-/tmp}/libci-fuzz-results.XXXXXX")
 fuzz_seconds=${LIBCI_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null 2>&1; then
   fuzz_targets=(tokenizer lexicon theme_model snapshot records analyzer)

@@ -3,7 +3,7 @@ themes, segments, insights, account health) over the libci C library.
 
 The shared library is located through ``LIBCI_LIBRARY`` (a path), else a
 ``libci.so*`` next to this package, else the system's (``find_library('ci')``,
-``libci.so.0``).  Every object owns C memory: call ``close()`` or use it as a
+``libci.so.1``).  Every object owns C memory: call ``close()`` or use it as a
 context manager (the garbage collector frees what you forget).
 
     >>> import libci

@@ -559,8 +559,8 @@ FUNCTIONS = [
     ("ci_analyzer_load_file", _st, [c_char_p, P(CiAnalyzerOptions), _vp, P(_vp), P(CiDiag)]),
 ]
 
-# The oldest library these bindings work with (CI_VERSION_NUMBER of 0.1.0).
-MIN_VERSION_NUMBER = 100
+# The oldest library these bindings work with (CI_VERSION_NUMBER of 1.0.0).
+MIN_VERSION_NUMBER = 10000
 
 # ---------------------------------------------------------------------------
 # Locating and loading the shared library
@@ -575,7 +575,7 @@ def _candidates() -> "list[tuple[str, str]]":
     env = os.environ.get("LIBCI_LIBRARY")
     if env:
         return [("LIBCI_LIBRARY", env)]
-    # Next to the package: libci/libci.so.0, libci/libci.so, libci.dylib, ci.dll ...
+    # Next to the package: libci/libci.so.1, libci/libci.so, libci.dylib, ci.dll ...
     names = sorted(glob.glob(os.path.join(_PKG_DIR, "libci.so*")), key=len)
     names += glob.glob(os.path.join(_PKG_DIR, "libci*.dylib"))
     names += glob.glob(os.path.join(_PKG_DIR, "*ci*.dll"))
@@ -584,7 +584,7 @@ def _candidates() -> "list[tuple[str, str]]":
     if found:
         out.append(("ctypes.util.find_library('ci')", found))
     if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
-        out.append(("system", "libci.so.0"))
+        out.append(("system", "libci.so.1"))
     elif sys.platform == "darwin":
         out.append(("system", "libci.0.dylib"))
     return out
@@ -631,10 +631,10 @@ class _Lib:
 
 lib: Any = _Lib()
 
-if lib.ci_version_number() < MIN_VERSION_NUMBER or lib.ci_version_number() >= 10000:
+if lib.ci_version_number() < MIN_VERSION_NUMBER or lib.ci_version_number() >= 20000:
     raise ImportError(
         f"libci: {path} is version {lib.ci_version_string().decode()}; "
-        "these bindings need 0.x, at least 0.1.0"
+        "these bindings need 1.x"
     )
 
 # ---------------------------------------------------------------------------
