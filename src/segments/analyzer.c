@@ -497,7 +497,8 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
     for (size_t d = 0; d < an->ndims; d++)
         keybytes += 4 + an->vals[d]->len;
     ci_status st;
-    if ((st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
+    if (keybytes + 16 > an->key_cap &&
+        (st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
         return st;
     size_t kl = combo_key(an, an->key);
     uint32_t h = ci_strmap_hash(an->key, kl);

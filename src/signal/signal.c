@@ -84,7 +84,7 @@ CI_API const char *ci_signal_field_name(int field)
 }
 
 /* Check one string field: present strings must be valid UTF-8 and bounded. */
-static ci_status check_str(ci_str s, int field, int64_t index, int required, ci_diag *diag)
+static inline ci_status check_str(ci_str s, int field, int64_t index, int required, ci_diag *diag)
 {
     const char *name = field_names[field];
     if (!s.data && s.len)
@@ -95,6 +95,8 @@ static ci_status check_str(ci_str s, int field, int64_t index, int required, ci_
     if (s.len > CI_SIGNAL_MAX_FIELD)
         return ci_diag_set(diag, CI_ERR_LIMIT, field, index, 0,
                            "%s is %zu bytes; the limit is %d", name, s.len, CI_SIGNAL_MAX_FIELD);
+    if (!s.len)
+        return CI_OK;
     size_t bad;
     if (ci_utf8_validate(s.data, s.len, &bad) != CI_OK)
         return ci_diag_set(diag, CI_ERR_UTF8, field, index, bad,
