@@ -640,6 +640,16 @@ CI_API ci_status ci_theme_model_save_file(const ci_theme_model *m, const char *p
     return st;
 }
 
+/* Every value in [lo, hi]: stored weights that could overflow a dot product
+ * are corruption, not a model. */
+static int within(const float *v, size_t n, double lo, double hi)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] >= lo && v[i] <= hi))
+            return 0;
+    return 1;
+}
+
 static ci_status parse_payload(ci_theme_model *m, ci_rbuf *r, ci_diag *diag)
 {
     ci_status st;
@@ -671,7 +681,7 @@ static ci_status parse_payload(ci_theme_model *m, ci_rbuf *r, ci_diag *diag)
     m->idf = ci_malloc(&m->a, (size_t)nv * sizeof(float) + 1);
     if (!m->idf)
         return CI_ERR_NOMEM;
-    if (!ci_get_floats(r, m->idf, (size_t)nv))
+    if (!ci_get_floats(r, m->idf, (size_t)nv) || !within(m->idf, (size_t)nv, 0, 1e4))
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad idf table");
     uint32_t has_proj = ci_get_u32(r);
     if (has_proj) {
@@ -680,7 +690,7 @@ static ci_status parse_payload(ci_theme_model *m, ci_rbuf *r, ci_diag *diag)
         m->proj = ci_malloc(&m->a, (size_t)(nv * d) * sizeof(float) + 1);
         if (!m->proj)
             return CI_ERR_NOMEM;
-        if (!ci_get_floats(r, m->proj, (size_t)(nv * d)))
+        if (!ci_get_floats(r, m->proj, (size_t)(nv * d)) || !within(m->proj, (size_t)(nv * d), -1e4, 1e4))
             return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad projection");
     } else if (!m->vector_mode && d != nv) {
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "dimension does not match vocabulary");
@@ -693,6 +703,15 @@ static ci_status parse_payload(ci_theme_model *m, ci_rbuf *r, ci_diag *diag)
         return CI_ERR_NOMEM;
     if (!ci_get_floats(r, m->centroids, (size_t)(k * d)))
         return ci_diag_set(diag, CI_ERR_FORMAT, -1, -1, r->pos, "bad centroids");
+    /* centroids are unit vectors (or zero for an empty theme): anything else
+     * would make similarities overflow or leave [-1, 1] */
+    for (size_t i = 0; i < k; i++) {
+        double nn = 0;
+        for (size_t j = 0; j < d; j++)
+            nn += (double)m->centroids[i * d + j] * m->centroids[i * d + j];
+        if (!(nn <= 1.01) || (nn > 1e-12 && nn < 0.98))
+            return ci_diag_set(diag, CI_ERR_FORMAT, -1, (int64_t)i, r->pos, "centroid %zu is not a unit vector", i);
+    }
     for (size_t i = 0; i < k; i++) {
         theme_rec *t = &m->themes[i];
         t->label_off = ci_get_u32(r);
