@@ -67,7 +67,10 @@ if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null 2>&1; then
       if [ -d tests/fuzz/regressions/"$t" ]; then
         cp tests/fuzz/regressions/"$t"/* "$fuzz_work/$t/corpus/"
       fi
+      # a fixed seed (LIBCI_FUZZ_SEED) so that a CI run can be reproduced;
+      # long random-seed runs are for developers (tests/fuzz/README.md)
       if build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+           -seed="${LIBCI_FUZZ_SEED:-1}" \
            -timeout=10 -print_final_stats=1 -artifact_prefix="$fuzz_work/$t/artifacts/" \
            "$fuzz_work/$t/corpus" >"$fuzz_work/$t/log" 2>&1; then
         echo "$t ok" >>"$fuzz_results"
