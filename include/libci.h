@@ -568,7 +568,9 @@ typedef enum ci_lexicon_format {
     CI_LEXICON_VADER = 1,
     /** `term TAB valence`.  A line "#" or starting with "# " is a comment.  Directives:
      *  `@booster TAB term TAB scalar`, `@dampener TAB term TAB scalar` (scalar added to the
-     *  magnitude of the next sentiment word; dampeners negative), `@negator TAB term`. */
+     *  magnitude of the next sentiment word; dampeners negative), `@negator TAB term`,
+     *  `@intent TAB name TAB pattern TAB strength` (an intent phrase, strength in (0, 1];
+     *  `*` in the pattern matches one word; name as ci_intent_name()). */
     CI_LEXICON_SIMPLE = 2,
     /** VADER's emoji lexicon: `emoji TAB text description`.  Used by VADER-compatible scoring,
      *  which replaces each emoji by its description. */
