@@ -79,18 +79,12 @@ static uint32_t week_key(int64_t week)
     return k < 0 ? 0 : k >= (int64_t)ACC_THEME_BIT ? ACC_THEME_BIT - 1 : (uint32_t)k;
 }
 
-static int64_t fdiv(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b < 0) ? q - 1 : q;
-}
-
 /* Monday-based week number of ts, or CI_TIME_NONE. */
 static int64_t week_of(int64_t ts)
 {
     if (ts == CI_TIME_NONE || ts < -(int64_t)1e15 || ts > (int64_t)1e15)
         return CI_TIME_NONE;
-    return fdiv(fdiv(ts, 86400) + 3, 7);
+    return ci_floor_div(ci_floor_div(ts, 86400) + 3, 7);
 }
 
 ci_status ci_account_reserve(ci_analyzer *an, const ci_str *id, int64_t ts, int theme)

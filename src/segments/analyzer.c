@@ -84,14 +84,6 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     ci_dealloc(&a, an);
 }
 
-static unsigned popcount(uint32_t x)
-{
-    unsigned c = 0;
-    for (; x; x &= x - 1)
-        c++;
-    return c;
-}
-
 /* The configuration part of creating an analyzer, shared with snapshot loading. */
 ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims,
                              unsigned max_depth, unsigned buckets, const ci_lexicon *lexicon,
@@ -136,7 +128,7 @@ ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims
     if (st == CI_OK && !(an->masks = ci_malloc(a, nsub * sizeof(uint32_t))))
         st = CI_ERR_NOMEM;
     for (uint32_t m = 0; st == CI_OK && m < nsub; m++)
-        if (popcount(m) <= an->max_depth)
+        if (ci_popcount(m) <= an->max_depth)
             an->masks[an->nmasks++] = m;
     if (st == CI_OK && !(an->vals = ci_calloc(a, an->ndims + 1, sizeof *an->vals)))
         st = CI_ERR_NOMEM;
@@ -186,17 +178,11 @@ CI_API ci_status ci_analyzer_new(const ci_analyzer_options *opts, const ci_alloc
 /*  Buckets                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b < 0) ? q - 1 : q;
-}
-
 /* Days since 1970-01-01 of y-m-1, and back (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, unsigned m)
 {
     y -= m <= 2;
-    int64_t era = floor_div(y, 400);
+    int64_t era = ci_floor_div(y, 400);
     unsigned yoe = (unsigned)(y - era * 400);
     unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5;
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -206,7 +192,7 @@ static int64_t days_from_civil(int64_t y, unsigned m)
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m)
 {
     z += 719468;
-    int64_t era = floor_div(z, 146097);
+    int64_t era = ci_floor_div(z, 146097);
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -221,12 +207,12 @@ static int bucket_start(int kind, int64_t ts, int64_t *start)
     /* far outside any calendar a customer lives in: no bucket */
     if (ts < -(int64_t)1e15 || ts > (int64_t)1e15)
         return 0;
-    int64_t day = floor_div(ts, 86400);
+    int64_t day = ci_floor_div(ts, 86400);
     if (kind == 0) {
         *start = day * 86400;
     } else if (kind == 1) {
         /* 1970-01-01 was a Thursday, so (day + 3) mod 7 counts from Monday */
-        int64_t dow = day + 3 - floor_div(day + 3, 7) * 7;
+        int64_t dow = day + 3 - ci_floor_div(day + 3, 7) * 7;
         *start = (day - dow) * 86400;
     } else {
         int64_t y;
@@ -270,7 +256,7 @@ static uint32_t day_code(const ci_analyzer *an, int64_t ts)
 {
     if (!an->buckets || ts == CI_TIME_NONE)
         return NO_DAY;
-    int64_t day = floor_div(ts, 86400);
+    int64_t day = ci_floor_div(ts, 86400);
     /* far outside any calendar a customer lives in: no bucket */
     if (day < INT32_MIN || day >= INT32_MAX)
         return NO_DAY;
@@ -894,7 +880,7 @@ static ci_status rebuild(ci_analyzer *an)
             if (day != NO_DAY && (an->buckets & (1u << k)) &&
                 bucket_start(k, code_day(day) * 86400, &start)) {
                 have[k] = 1;
-                starts[k] = (uint32_t)(floor_div(start, 86400) - (int64_t)INT32_MIN);
+                starts[k] = (uint32_t)(ci_floor_div(start, 86400) - (int64_t)INT32_MIN);
                 bucket_note(a, &an->bl[k], start); /* room reserved */
             }
         }
@@ -966,7 +952,7 @@ CI_API ci_status ci_analyzer_summarize(ci_analyzer *an)
 
 long ci_seg_entry(const ci_analyzer *an, size_t seg, int kind, int64_t start)
 {
-    int64_t day = floor_div(start, 86400);
+    int64_t day = ci_floor_div(start, 86400);
     if (day < INT32_MIN || day >= INT32_MAX)
         return -1;
     return ci_u64map_get(&an->entries,
@@ -1080,7 +1066,7 @@ CI_API unsigned ci_analyzer_segment_depth(const ci_analyzer *an, size_t i)
 {
     if (!an || ci_analyzer_refresh(an) != CI_OK || i >= an->segs.count)
         return 0;
-    return popcount(ci_seg_mask(an, i));
+    return ci_popcount(ci_seg_mask(an, i));
 }
 
 CI_API ci_status ci_analyzer_segment_example(const ci_analyzer *an, size_t i, size_t j,

@@ -270,13 +270,6 @@ static const char *bucket_word(unsigned bucket, int plural)
 
 /* ---- building ------------------------------------------------------------- */
 
-static unsigned popcount32(uint32_t x)
-{
-    unsigned c = 0;
-    for (; x; x &= x - 1)
-        c++;
-    return c;
-}
 
 static void theme_label(const ci_analyzer *an, int t, sbuf *b)
 {
@@ -637,7 +630,7 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
              * by that child */
             int echo = 0;
             for (size_t d = 0; d < an->ndims && !echo; d++) {
-                if (!(mask & (1u << d)) || popcount32(mask) < 2)
+                if (!(mask & (1u << d)) || ci_popcount(mask) < 2)
                     continue;
                 long par = parent_of(an, c->seg, d);
                 if (par < 0)
@@ -654,7 +647,7 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
                     ch->q >= o.alpha || (ch->c.gap > 0) != (c->c.gap > 0))
                     continue;
                 uint32_t cm = ci_seg_mask(an, ch->seg);
-                if (popcount32(cm) != popcount32(mask) + 1 || (cm & mask) != mask)
+                if (ci_popcount(cm) != ci_popcount(mask) + 1 || (cm & mask) != mask)
                     continue;
                 /* is ch inside c?  its parent without the extra dimension is c */
                 size_t extra = 0;
@@ -702,7 +695,7 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
                     fabs(c->c.gap) >= 1.5 * fabs(pc->c.gap))
                     continue;
                 uint32_t pm = pc->seg ? ci_seg_mask(an, pc->seg) : 0;
-                if (popcount32(pm) + 1 != popcount32(mask) || (pm & mask) != pm)
+                if (ci_popcount(pm) + 1 != ci_popcount(mask) || (pm & mask) != pm)
                     continue;
                 size_t extra = 0;
                 while (!((mask & ~pm) & (1u << extra)))
@@ -718,7 +711,7 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
                     ch->q >= o.alpha || (ch->c.gap > 0) != (c->c.gap > 0) || ch->seg == c->seg)
                     continue;
                 uint32_t cm = ci_seg_mask(an, ch->seg);
-                if (popcount32(cm) != popcount32(mask) + 1 || (cm & mask) != mask)
+                if (ci_popcount(cm) != ci_popcount(mask) + 1 || (cm & mask) != mask)
                     continue;
                 size_t extra = 0;
                 while (!((cm & ~mask) & (1u << extra)))

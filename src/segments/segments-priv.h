@@ -57,6 +57,24 @@ void ci_stats_merge(stats *a, const stats *b);
 void ci_stats_subtract(stats *out, const stats *a, const stats *b);
 void ci_stats_fill(const stats *s, ci_segment_stats *o);
 
+/* ---- small arithmetic shared by the stage -------------------------------- */
+
+/* Division rounding toward minus infinity: days and weeks before 1970. */
+static inline int64_t ci_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b < 0) ? q - 1 : q;
+}
+
+/* Dimensions in a segment's mask. */
+static inline unsigned ci_popcount(uint32_t x)
+{
+    unsigned c = 0;
+    for (; x; x &= x - 1)
+        c++;
+    return c;
+}
+
 /* ---- a uint64 -> uint32 open-addressing map ------------------------------ */
 
 typedef struct u64slot {
