@@ -317,6 +317,26 @@ static void test_negation_forms(void **state)
     ci_tokenizer_free(tok);
 }
 
+/* What the 16-byte word path and the mark path decide, next to what only
+ * the general grammar may decide (the differential tests then check that
+ * 1-byte feeds, which never take the fast paths, agree). */
+static void test_fast_path_edges(void **state)
+{
+    (void)state;
+    CHECK("abcdefghijklmno ABCDEFGHIJKLMNOP Nothing SHOULDNT nor nord",
+          {W, "abcdefghijklmno", 0, 15, 0}, {W, "abcdefghijklmnop", 16, 16, CAPS},
+          {W, "nothing", 33, 7, NEG}, {W, "shouldnt", 41, 8, CAPS | NEG}, {W, "nor", 50, 3, NEG},
+          {W, "nord", 54, 4, 0});
+    CHECK("(order) x (: ): y - z -5 -_- Note: #1 #Tag C#x @Bob a@b :",
+          {P, "(", 0, 1, 0}, {W, "order", 1, 5, 0}, {P, ")", 6, 1, 0}, {W, "x", 8, 1, 0},
+          {O, "(:", 10, 2, 0}, {O, "):", 13, 2, 0}, {W, "y", 16, 1, 0}, {P, "-", 18, 1, 0},
+          {W, "z", 20, 1, 0}, {P, "-", 22, 1, 0}, {N, "5", 23, 1, 0}, {O, "-_-", 25, 3, 0},
+          {W, "note", 29, 4, 0}, {P, ":", 33, 1, 0}, {P, "#", 35, 1, 0}, {N, "1", 36, 1, 0},
+          {H, "#tag", 38, 4, 0}, {W, "c", 43, 1, CAPS}, {P, "#", 44, 1, 0}, {W, "x", 45, 1, 0},
+          {AT, "@bob", 47, 4, 0}, {W, "a", 52, 1, 0}, {P, "@", 53, 1, 0}, {W, "b", 54, 1, 0},
+          {P, ":", 56, 1, 0});
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -511,6 +531,10 @@ static const char *const pieces[] = {
     "ﬁ", "Ａ", "ß", "ǅ", "\xC2\xA0", "\xE2\x80\x8B", "\xE2\x80\x8D", "-", "'", "_", "$", "€",
     "(", ")", ":", ".", ",", "/", "x", "9", "Ω", "ﷺ", "\xF3\xA0\x81\xA7", "\xEF\xB8\x8F",
     "\xE2\x83\xA3", "ا", "م", "\xD9\x8E", "\xE0\xA4\x95\xE0\xA5\x8D\xE0\xA4\xB7", "@", "#",
+    /* the hot paths' edges: 15, 16 and 17-byte words, negation forms in any
+     * case, marks that may or may not start an emoticon, hashtag or keycap */
+    "abcdefghijklmno", "ABCDEFGHIJKLMNOP", "Shouldnt", "NOTHING", "nor", "Aint", "sooooooooooooooo",
+    "(", "):", "(:", "C", "#x", "@u_1", "-_-", "-5", "Note:", "x@", "#_", "@_", "#1", "__",
 };
 #define NPIECES (sizeof pieces / sizeof pieces[0])
 
@@ -796,6 +820,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words_and_flags),
         cmocka_unit_test(test_negation_forms),
+        cmocka_unit_test(test_fast_path_edges),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_punct_and_symbols),
         cmocka_unit_test(test_emoticons),

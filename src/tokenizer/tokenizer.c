@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../common/alloc-priv.h"
 #include "../common/utf8-priv.h"
 #include "charclass.h"
@@ -247,9 +251,14 @@ static int scan_body(const window *w, size_t pos, size_t start, scan_out *o)
     return S_TOKEN;
 }
 
-static int is_url_byte(uint8_t b)
+/* Printable ASCII but for " < > \ ^ ` { | }: bit (b & 63) of word b >> 6. */
+static const uint64_t url_bytes[4] = {
+    UINT64_C(0xAFFFFFFA00000000), UINT64_C(0x47FFFFFEAFFFFFFF), 0, 0,
+};
+
+static inline int is_url_byte(uint8_t b)
 {
-    return b > 0x20 && b < 0x7F && !strchr("\"<>\\^`{|}", b);
+    return (int)((url_bytes[b >> 6] >> (b & 63)) & 1);
 }
 
 /* URL characters up to a separator, then trailing punctuation trimmed
@@ -410,16 +419,38 @@ static int scan_email(const window *w, size_t start, size_t *end)
 #undef AT
 }
 
-static const char *const emoticons[] = {
-    /* longest first, so the first match is the longest */
-    ">:-(", ">:-)", ":'-(", ":'-)", "</3",  ">:(",  ">:)",  ":'(",  ":')",  ":-)",
-    ":-(",  ":-D",  ":-P",  ":-p",  ":-/",  ":-\\", ":-|",  ":-O",  ":-o",  ":-*",
-    ";-)",  ";-P",  ";-D",  "^_^",  "^.^",  "-_-",  ":^)",  ";_;",  ":)",   ":(",
-    ":D",   ":P",   ":p",   ":/",   ":\\",  ":|",   ":O",   ":o",   ":*",   ":]",
-    ":[",   ":}",   ":{",   ":3",   ":S",   ":s",   ":X",   ":x",   ":@",   ":$",
-    ";)",   ";P",   ";p",   ";D",   ";]",   "=)",   "=(",   "=D",   "=]",   "=[",
-    "=/",   "=P",   "<3",   "^^",   "(:",   "):",
+/* Emoticons by first byte, longest first within each list, so that the
+ * first match is the longest. */
+static const char *const emo_colon[] = {
+    ":'-(", ":'-)", ":'(", ":')", ":-)", ":-(", ":-D", ":-P", ":-p", ":-/", ":-\\", ":-|",
+    ":-O",  ":-o",  ":-*", ":^)", ":)",  ":(",  ":D",  ":P",  ":p",  ":/",  ":\\", ":|",
+    ":O",   ":o",   ":*",  ":]",  ":[",  ":}",  ":{",  ":3",  ":S",  ":s",  ":X",   ":x",
+    ":@",   ":$",   NULL,
 };
+static const char *const emo_gt[] = {">:-(", ">:-)", ">:(", ">:)", NULL};
+static const char *const emo_lt[] = {"</3", "<3", NULL};
+static const char *const emo_semi[] = {";-)", ";-P", ";-D", ";_;", ";)", ";P", ";p", ";D", ";]", NULL};
+static const char *const emo_caret[] = {"^_^", "^.^", "^^", NULL};
+static const char *const emo_minus[] = {"-_-", NULL};
+static const char *const emo_eq[] = {"=)", "=(", "=D", "=]", "=[", "=/", "=P", NULL};
+static const char *const emo_open[] = {"(:", NULL};
+static const char *const emo_close[] = {"):", NULL};
+
+static const char *const *emoticons_from(uint8_t b)
+{
+    switch (b) {
+    case ':': return emo_colon;
+    case '>': return emo_gt;
+    case '<': return emo_lt;
+    case ';': return emo_semi;
+    case '^': return emo_caret;
+    case '-': return emo_minus;
+    case '=': return emo_eq;
+    case '(': return emo_open;
+    case ')': return emo_close;
+    default: return NULL;
+    }
+}
 
 static inline int is_emoticon_start(uint8_t b)
 {
@@ -446,11 +477,10 @@ static int emoticon_may_start(const scan_state *st, size_t skipped)
 static int scan_emoticon(const window *w, size_t pos, size_t *len)
 {
     int need = 0;
-    for (size_t e = 0; e < sizeof emoticons / sizeof emoticons[0]; e++) {
-        const char *em = emoticons[e];
-        if ((uint8_t)em[0] != w->p[pos])
-            continue;
-        size_t k = 0;
+    const char *const *list = emoticons_from(w->p[pos]);
+    for (size_t e = 0; list && list[e]; e++) {
+        const char *em = list[e];
+        size_t k = 1;
         for (; em[k]; k++) {
             if (pos + k >= w->n)
                 break;
@@ -664,6 +694,7 @@ static inline int ascii_word(const uint8_t *p, size_t n, bool final, size_t star
     *acc_out = acc | (elong ? AW_ELONGATED : 0);
     return 1;
 }
+
 
 static inline unsigned ascii_word_flags(unsigned acc)
 {
@@ -1101,6 +1132,180 @@ static inline int plain_punct(uint8_t b)
     }
 }
 
+#if defined(__SSE2__)
+/* Negation forms without an apostrophe, placed by a perfect hash of their
+ * first 8 bytes (zero-padded, little-endian) so that the word path checks a
+ * word with one multiply and one compare.  The same words as is_negation();
+ * a test compares the two on every form. */
+#define NEG_HASH_MUL UINT64_C(0x438fc2677e38b8ad)
+static const char neg_slot[64][9] = {
+    [1] = "cant", [2] = "cannot", [4] = "shant", [9] = "dont", [10] = "wont", [12] = "darent",
+    [15] = "mightnt", [17] = "neither", [18] = "havent", [21] = "couldnt", [23] = "no",
+    [25] = "never", [28] = "not", [29] = "werent", [31] = "shouldnt", [32] = "oughtnt",
+    [33] = "hadnt", [38] = "wouldnt", [40] = "mustnt", [44] = "nowhere", [45] = "isnt",
+    [46] = "none", [49] = "nobody", [51] = "neednt", [54] = "doesnt", [55] = "wasnt",
+    [58] = "hasnt", [59] = "nor", [60] = "nothing", [61] = "didnt", [62] = "arent",
+    [63] = "aint",
+};
+
+static inline int neg_hashed(uint64_t w)
+{
+    uint64_t slot;
+    const char *e = neg_slot[(w * NEG_HASH_MUL) >> 58];
+    memcpy(&slot, e, sizeof slot);
+    return slot == w && w != 0;
+}
+
+/* x - lo < width, unsigned, per byte: SSE2 only compares signed bytes, so
+ * shift the range to the bottom of the signed scale.  Bytes >= 0x80 never
+ * match the ASCII ranges used here. */
+static inline __m128i in_range(__m128i v, char lo, int width)
+{
+    return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                          _mm_set1_epi8((char)(-128 + width)));
+}
+
+/* An ASCII word or number of 1 to 15 bytes, decided 16 bytes at a time:
+ * the usual case, for which ascii_word() would loop with a table lookup per
+ * byte.  Fills the token and returns 1, or returns 0 when the word may not
+ * end here (a joiner, a byte that could extend it, 16+ bytes, the end of a
+ * window that is not final); the caller then tries ascii_word(), so the two
+ * can only differ in speed.  The chunking tests compare whole-text runs
+ * (this path) with 1-byte feeds (never this path). */
+static inline int word16(ci_tokenizer *t, const uint8_t *p, size_t n, size_t start,
+                         ci_token *out)
+{
+    __m128i v;
+    size_t avail = n - start;
+    if (avail >= 16) {
+        v = _mm_loadu_si128((const __m128i *)(const void *)(p + start));
+    } else {
+        /* Zeros past the end: never word bytes, so the word stops there. */
+        uint8_t tmp[16] = {0};
+        memcpy(tmp, p + start, avail);
+        v = _mm_loadu_si128((const __m128i *)(const void *)tmp);
+    }
+    const __m128i lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i alpha = in_range(lw, 'a', 26);
+    const __m128i upper = in_range(v, 'A', 26);
+    const __m128i digit = in_range(v, '0', 10);
+    const __m128i word = _mm_or_si128(_mm_or_si128(alpha, digit),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    unsigned mw = (unsigned)_mm_movemask_epi8(word);
+    unsigned len = (unsigned)__builtin_ctz(~mw); /* bit 16 is always clear */
+    if (len == 16)
+        return 0;
+    size_t i = start + len;
+    if (i == n) {
+        if (!t->finished)
+            return 0;
+    } else {
+        uint8_t b = p[i];
+        if (b >= 0x80)
+            return 0; /* a non-ASCII letter or mark may continue the word */
+        if (ends_word_before_space(b) &&
+            (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !t->finished))
+            return 0;
+    }
+    unsigned in = (1u << len) - 1;
+    unsigned ma = (unsigned)_mm_movemask_epi8(alpha) & in;
+    unsigned mu = (unsigned)_mm_movemask_epi8(upper) & in;
+    unsigned flags = 0;
+    int kind = CI_TOKEN_NUMBER;
+    const char *norm = (const char *)p + start;
+    if (ma) {
+        kind = CI_TOKEN_WORD;
+        if (mu && !(ma & ~mu))
+            flags |= CI_TOKEN_ALLCAPS;
+        /* a letter equal, either case, to the next two bytes ("sooo") */
+        const __m128i run = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(lw, _mm_srli_si128(lw, 1)),
+                                                        _mm_cmpeq_epi8(lw, _mm_srli_si128(lw, 2))),
+                                          alpha);
+        if ((unsigned)_mm_movemask_epi8(run) & (in >> 2))
+            flags |= CI_TOKEN_ELONGATED;
+        const __m128i low = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        if (mu) {
+            /* 16 bytes out: nb.lower holds CI_TOKEN_MAX_BYTES + 1 */
+            _mm_storeu_si128((__m128i *)(void *)t->nb.lower, low);
+            norm = (const char *)t->nb.lower;
+        }
+        if (len <= 8) {
+            uint64_t w = (uint64_t)_mm_cvtsi128_si64(low);
+            if (len < 8)
+                w &= (UINT64_C(1) << (8 * len)) - 1;
+            if (neg_hashed(w))
+                flags |= CI_TOKEN_NEGATION;
+        }
+    }
+    out->kind = kind;
+    out->flags = flags;
+    out->offset = t->chunk_offset + start;
+    out->length = len;
+    out->norm = norm;
+    out->norm_len = len;
+    t->st.prev_cp = p[i - 1];
+    t->st.prev_emo = 0;
+    t->chunk_pos = i;
+    return 1;
+}
+#endif
+
+/* ( ) : - # @ as they most often come: one punctuation mark that cannot be
+ * part of an emoticon, a run or a keycap because of the byte after it, or a
+ * hashtag or mention with an ASCII body.  Same contract as word16(): fills
+ * the token and returns 1, or returns 0 and leaves it all to scan(). */
+static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t start,
+                            ci_token *out)
+{
+    uint8_t b = p[start];
+    size_t i = start + 1;
+    if (i == n && !t->finished)
+        return 0;
+    /* The end of a final window reads as a space. */
+    uint8_t nx = i < n ? p[i] : ' ';
+    if (nx >= 0x80 || nx == b)
+        return 0;
+    int kind = CI_TOKEN_PUNCT;
+    const char *norm = (const char *)p + start;
+    unsigned nc = ascii_word_class[nx];
+    if ((b == '#' || b == '@') && (nc & AW_ALNUM) && !(b == '#' && (nc & AW_DIGIT))) {
+        /* scan(): "a@b" and "C#" are not a mention and a hashtag */
+        if (start == t->chunk_pos && ci_cc_is_wordchar(ci_cc(t->st.prev_cp)))
+            return 0;
+        size_t limit = start + CI_TOKEN_MAX_BYTES < n ? start + CI_TOKEN_MAX_BYTES : n;
+        unsigned acc = 0;
+        while (i < limit && (ascii_word_class[p[i]] & AW_ALNUM))
+            acc |= ascii_word_class[p[i++]];
+        if (i == limit || p[i] >= 0x80)
+            return 0; /* the end of the window, a cut, or a non-ASCII letter */
+        kind = b == '#' ? CI_TOKEN_HASHTAG : CI_TOKEN_MENTION;
+        if (acc & AW_UPPER) {
+            uint8_t *d = t->nb.lower;
+            for (size_t k = start; k < i; k++)
+                d[k - start] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
+            norm = (const char *)d;
+        }
+    } else if (b == '(' || b == ')') {
+        if (nx == ':')
+            return 0; /* "(:" "):" */
+    } else if (b == '#') {
+        if (!(nc & AW_DIGIT) && nx > 0x20)
+            return 0; /* a keycap, a hashtag after a word, ... */
+    } else if (nx > 0x20 && !(b == '-' && nx != '_')) {
+        return 0; /* ":" and "-" may start an emoticon */
+    }
+    out->kind = kind;
+    out->flags = 0;
+    out->offset = t->chunk_offset + start;
+    out->length = i - start;
+    out->norm = norm;
+    out->norm_len = i - start;
+    t->st.prev_cp = p[i - 1];
+    t->st.prev_emo = 0;
+    t->chunk_pos = i;
+    return 1;
+}
+
 /* The hot path, straight from the caller's chunk: an ASCII word, number or
  * plain punctuation run.  It produces exactly what scan() would (the tests
  * compare whole-text runs, which take this path, with 1-byte feeds, which
@@ -1118,20 +1323,11 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
     uint8_t b = p[i];
     unsigned flags = 0;
     int kind;
-    if (plain_punct(b)) {
-        size_t limit = start + CI_TOKEN_MAX_BYTES < n ? start + CI_TOKEN_MAX_BYTES : n;
-        do
-            i++;
-        while (i < limit && p[i] == b);
-        if (i == n ? !t->finished : i == limit)
-            return 0;
-        kind = CI_TOKEN_PUNCT;
-        out->norm = (const char *)p + start;
-    } else if (b == '$' || b == '+' || b == '|' || b == '~' || b == '`') {
-        i++;
-        kind = CI_TOKEN_SYMBOL;
-        out->norm = (const char *)p + start;
-    } else {
+    if ((ascii_word_class[b] & AW_ALNUM) && b != '_') {
+#if defined(__SSE2__)
+        if (word16(t, p, n, start, out))
+            return 1;
+#endif
         unsigned acc;
         if (!ascii_word(p, n, t->finished, start, &i, &acc))
             return 0;
@@ -1148,6 +1344,23 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         }
         if (kind == CI_TOKEN_WORD && is_negation(out->norm, i - start, flags))
             flags |= CI_TOKEN_NEGATION;
+    } else if (plain_punct(b)) {
+        size_t limit = start + CI_TOKEN_MAX_BYTES < n ? start + CI_TOKEN_MAX_BYTES : n;
+        do
+            i++;
+        while (i < limit && p[i] == b);
+        if (i == n ? !t->finished : i == limit)
+            return 0;
+        kind = CI_TOKEN_PUNCT;
+        out->norm = (const char *)p + start;
+    } else if (b == '$' || b == '+' || b == '|' || b == '~' || b == '`') {
+        i++;
+        kind = CI_TOKEN_SYMBOL;
+        out->norm = (const char *)p + start;
+    } else if (b == '(' || b == ')' || b == ':' || b == '-' || b == '#' || b == '@') {
+        return mark_next(t, p, n, start, out);
+    } else {
+        return 0;
     }
     out->kind = kind;
     out->flags = flags;
@@ -1160,14 +1373,16 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
     return 1;
 }
 
-CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* Everything fast_next() leaves: kept out of line so that the hot path
+ * does not pay for its registers and stack. */
+static NOINLINE ci_status next_slow(ci_tokenizer *t, ci_token *out)
 {
-    if (!t || !out)
-        return CI_ERR_INVALID;
-    if (out->struct_size < TOKEN_V1_SIZE)
-        return CI_ERR_STRUCT_SIZE;
-    if (t->carry_len == 0 && fast_next(t, out))
-        return CI_OK;
     scan_out o;
     for (;;) {
         if (t->carry_len == 0) {
@@ -1267,6 +1482,17 @@ CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
             return CI_MORE;
         }
     }
+}
+
+CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
+{
+    if (!t || !out)
+        return CI_ERR_INVALID;
+    if (out->struct_size < TOKEN_V1_SIZE)
+        return CI_ERR_STRUCT_SIZE;
+    if (t->carry_len == 0 && fast_next(t, out))
+        return CI_OK;
+    return next_slow(t, out);
 }
 
 static const char *const kind_names[] = {
