@@ -335,6 +335,9 @@ static void test_fast_path_edges(void **state)
           {H, "#tag", 38, 4, 0}, {W, "c", 43, 1, CAPS}, {P, "#", 44, 1, 0}, {W, "x", 45, 1, 0},
           {AT, "@bob", 47, 4, 0}, {W, "a", 52, 1, 0}, {P, "@", 53, 1, 0}, {W, "b", 54, 1, 0},
           {P, ":", 56, 1, 0});
+    /* at the very end of the stream */
+    CHECK("so #Fail", {W, "so", 0, 2, 0}, {H, "#fail", 3, 5, 0});
+    CHECK("cc @Team_1", {W, "cc", 0, 2, 0}, {AT, "@team_1", 3, 7, 0});
 }
 
 static void test_numbers(void **state)

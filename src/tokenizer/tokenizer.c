@@ -1276,8 +1276,8 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
         unsigned acc = 0;
         while (i < limit && (ascii_word_class[p[i]] & AW_ALNUM))
             acc |= ascii_word_class[p[i++]];
-        if (i == limit || p[i] >= 0x80)
-            return 0; /* the end of the window, a cut, or a non-ASCII letter */
+        if (i == n ? !t->finished : (i == limit || p[i] >= 0x80))
+            return 0; /* more to come, a cut, or a non-ASCII letter */
         kind = b == '#' ? CI_TOKEN_HASHTAG : CI_TOKEN_MENTION;
         if (acc & AW_UPPER) {
             uint8_t *d = t->nb.lower;
