@@ -279,6 +279,76 @@ static void test_buckets(void **state)
     ci_analyzer_free(an);
 }
 
+/* Days in the order a mixed feed brings them: a dense range, sweeps below
+ * and above it, far outliers (the day index in front of the cells map must
+ * not span those), repeats and untimed signals.  Every day's count must come
+ * out as tallied here, in any order. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_day_patterns(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    static int64_t days[N];
+    gen g = {12345};
+    for (size_t i = 0; i < N; i++) {
+        uint64_t r = next(&g) % 100;
+        if (r < 60)
+            days[i] = 19000 + (int64_t)(next(&g) % 300);      /* 2022 */
+        else if (r < 75)
+            days[i] = 19000 - (int64_t)(i % 700);              /* a sweep down */
+        else if (r < 90)
+            days[i] = 19300 + (int64_t)(i % 500);              /* a sweep up */
+        else if (r < 97)
+            days[i] = (int64_t)(next(&g) % 2000001) - 1000000; /* far away */
+        else
+            days[i] = INT64_MIN;                              /* no time */
+    }
+    for (int order = 0; order < 2; order++) {
+        ci_analyzer *an = new_analyzer(NULL, NULL);
+        for (size_t k = 0; k < N; k++) {
+            size_t i = order ? N - 1 - k : k;
+            ci_signal s;
+            ci_signal_init(&s);
+            s.kind = CI_SIGNAL_SURVEY;
+            s.timestamp = days[i] == INT64_MIN ? CI_TIME_NONE : days[i] * 86400 + 3600 * (int64_t)(k % 24);
+            s.has = CI_HAS_NPS;
+            s.nps = (double)(i % 11);
+            assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+        }
+        ci_segment_stats st;
+        ci_segment_stats_init(&st);
+        assert_int_equal(ci_analyzer_segment(an, 0, NULL, &st), CI_OK);
+        assert_int_equal(st.count, N);
+        static int64_t sorted[N];
+        size_t timed = 0;
+        for (size_t i = 0; i < N; i++)
+            if (days[i] != INT64_MIN)
+                sorted[timed++] = days[i];
+        qsort(sorted, timed, sizeof sorted[0], cmp_i64);
+        size_t distinct = 0;
+        for (size_t i = 0; i < timed;) {
+            size_t j = i;
+            while (j < timed && sorted[j] == sorted[i])
+                j++;
+            int64_t start;
+            assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, distinct, &start), CI_OK);
+            assert_true(start == sorted[i] * 86400);
+            assert_int_equal(ci_analyzer_segment_bucket(an, 0, CI_BUCKET_DAY, start, &st), CI_OK);
+            assert_int_equal(st.count, j - i);
+            distinct++;
+            i = j;
+        }
+        int64_t start;
+        assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, distinct, &start), CI_ERR_NOT_FOUND);
+        ci_analyzer_free(an);
+    }
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -407,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_buckets),
+        cmocka_unit_test(test_day_patterns),
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_allocation_failures),

@@ -64,6 +64,9 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     ci_dealloc(&a, an->cex);
     ci_strmap_free(&an->combos);
     ci_u64map_free(&an->cells, &a);
+    for (size_t c = 0; c < an->cday_cap; c++)
+        ci_dealloc(&a, an->cday[c].ids);
+    ci_dealloc(&a, an->cday);
     ci_dealloc(&a, an->cst);
     ci_dealloc(&a, an->ckey);
     ci_dealloc(&a, an->ctheme);
@@ -420,6 +423,67 @@ static void update(stats *s, const ci_signal *sig, const ci_signal_result *r)
     }
 }
 
+/* Note cell as the one of (combo, day) in the combo's day index.  Best
+ * effort: when the index would grow too sparse, or memory is short, the
+ * cell is simply left to the map. */
+static void cell_remember(ci_analyzer *an, uint32_t combo, uint32_t day, uint32_t cell)
+{
+    if (day == NO_DAY)
+        return;
+    if (combo >= an->cday_cap) {
+        void *p = an->cday;
+        size_t cap = an->cday_cap;
+        if (ci_grow(&an->a, &p, &cap, (size_t)combo + 1, sizeof(day_index)) != CI_OK)
+            return;
+        an->cday = p;
+        memset(an->cday + an->cday_cap, 0, (cap - an->cday_cap) * sizeof(day_index));
+        an->cday_cap = cap;
+    }
+    day_index *di = &an->cday[combo];
+    if (!di->span || day - di->first >= di->span) {
+        /* cover the old range and day, with room to grow on day's side,
+         * but never more than a few slots per known cell */
+        uint64_t lo = di->span ? (day < di->first ? day : di->first) : day;
+        uint64_t hi = di->span ? (day > di->first + di->span - 1 ? day : di->first + di->span - 1) : day;
+        uint64_t need = hi - lo + 1, limit = 64 + 8 * ((uint64_t)di->known + 1);
+        if (limit > (UINT64_C(1) << 20))
+            limit = UINT64_C(1) << 20; /* 2,870 years of days */
+        if (need > limit)
+            return;
+        uint64_t want = need + need / 2 + 16 < limit ? need + need / 2 + 16 : limit;
+        uint64_t first = (di->span && day < di->first) ? (hi + 1 >= want ? hi + 1 - want : 0) : lo;
+        if (first + want > NO_DAY)
+            first = NO_DAY - want;
+        uint32_t *ids = ci_calloc(&an->a, (size_t)want, sizeof(uint32_t));
+        if (!ids)
+            return;
+        if (di->span)
+            memcpy(ids + (di->first - first), di->ids, di->span * sizeof(uint32_t));
+        ci_dealloc(&an->a, di->ids);
+        di->ids = ids;
+        di->first = (uint32_t)first;
+        di->span = (uint32_t)want;
+    }
+    uint32_t *slot = &di->ids[day - di->first];
+    di->known += *slot == 0;
+    *slot = cell + 1;
+}
+
+/* The cell of (combo, day), or -1. */
+static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
+{
+    if (combo < an->cday_cap) {
+        const day_index *di = &an->cday[combo];
+        uint32_t off = day - di->first;
+        if (off < di->span && di->ids[off])
+            return (long)di->ids[off] - 1;
+    }
+    long cell = ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day);
+    if (cell >= 0)
+        cell_remember(an, combo, day, (uint32_t)cell);
+    return cell;
+}
+
 static ci_status reserve_cells(ci_analyzer *an, size_t n)
 {
     ci_status st;
@@ -490,7 +554,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
     uint32_t h = ci_strmap_hash(an->key, kl);
     long combo = ci_strmap_find_h(&an->combos, an->key, kl, h);
     uint32_t day = day_code(an, sig->timestamp);
-    long cell = combo >= 0 ? ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day) : -1;
+    long cell = combo >= 0 ? cell_find(an, (uint32_t)combo, day) : -1;
     /* reserve what this signal may create, so the updates cannot fail */
     if (combo < 0) {
         if (an->combos.count >= CI_ANALYZER_MAX_SEGMENTS)
@@ -545,6 +609,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         int added;
         cell = ci_u64map_put(&an->cells, (uint64_t)combo << 32 | day, (uint32_t)an->cells.count, &added);
         an->ckey[cell] = (uint64_t)combo << 32 | day;
+        cell_remember(an, (uint32_t)combo, day, (uint32_t)cell);
     }
     update(&an->cst[cell], sig, r);
     if (r->theme >= 0 && (size_t)r->theme < an->ntheme)

@@ -145,6 +145,18 @@ typedef struct account {
 
 /* ---- the analyzer -------------------------------------------------------- */
 
+/* A cache in front of the cells map for one combination: its cells by day,
+ * in a dense array.  Ingest with days in random order otherwise pays a cache
+ * miss in the map before the one in the cell; this array stays small (a few
+ * bytes per cell) and hot.  Cell ids never change, so entries never go stale;
+ * a day outside what the array may cover just goes to the map. */
+typedef struct day_index {
+    uint32_t first;   /* day code of ids[0] */
+    uint32_t span;    /* entries in ids */
+    uint32_t known;   /* nonzero entries: bounds how far the span may grow */
+    uint32_t *ids;    /* cell id + 1, or 0 when not looked up yet */
+} day_index;
+
 enum { NBUCKET_KINDS = 3 };
 
 typedef struct bucket_list {
@@ -172,6 +184,8 @@ struct ci_analyzer {
     u64map cells;            /* (combo << 32 | day code) -> cell id */
     uint64_t *ckey;          /* cell id -> its key, so cells are visited in a fixed order */
     stats *cst;
+    day_index *cday;         /* per combo, a cache of cells (grown on use) */
+    size_t cday_cap;
     uint64_t *ctheme;        /* per cell x ntheme */
     size_t cst_cap, ctheme_cap;
     ci_strmap accts;         /* account id -> account index */
