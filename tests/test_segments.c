@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "testutil.h"
+/* white-box: the spill test sets a cell's count near its 32-bit limit */
+#include "../src/segments/segments-priv.h"
 
 static ci_str S(const char *s) { ci_str r = {s, strlen(s)}; return r; }
 
@@ -349,6 +351,71 @@ static void test_day_patterns(void **state)
     }
 }
 
+/* A cell counts in 32 bits; past CI_CELL_MAX its totals move to a 64-bit
+ * spill record.  Four billion adds are too many for a test, so the cell is
+ * told it already holds CI_CELL_MAX - 1 signals (only count: every other
+ * counter stays real, so they can be checked exactly). */
+static void add_nps_signal(ci_analyzer *an, double nps, double value)
+{
+    ci_signal s;
+    ci_signal_init(&s);
+    s.kind = CI_SIGNAL_SURVEY;
+    s.timestamp = 1700000000;
+    s.has = CI_HAS_NPS | CI_HAS_VALUE;
+    s.nps = nps;
+    s.value = value;
+    assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+}
+
+static void check_big_cell(ci_analyzer *an, uint64_t count, uint64_t responses, double value)
+{
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, 0, NULL, &st), CI_OK);
+    assert_true(st.count == count);
+    assert_true(st.nps_responses == responses);
+    assert_true(st.value_sum == value);
+    int64_t start;
+    assert_int_equal(ci_analyzer_bucket(an, CI_BUCKET_DAY, 0, &start), CI_OK);
+    assert_int_equal(ci_analyzer_segment_bucket(an, 0, CI_BUCKET_DAY, start, &st), CI_OK);
+    assert_true(st.count == count);
+}
+
+static void test_cell_spill(void **state)
+{
+    (void)state;
+    ci_analyzer *an = new_analyzer(NULL, NULL);
+    add_nps_signal(an, 10, 1.25);
+    an->cst[0].count = CI_CELL_MAX - 1;
+    const uint64_t base = (uint64_t)CI_CELL_MAX - 1;
+    add_nps_signal(an, 3, 2.5);  /* count reaches CI_CELL_MAX */
+    add_nps_signal(an, 8, 0.25); /* spills, then counts from zero */
+    add_nps_signal(an, 9, 1);
+    assert_int_equal(an->nspill, 1);
+    check_big_cell(an, base + 3, 4, 5.0);
+
+    /* a snapshot keeps the 64-bit total; the loaded cell starts spilled */
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(ci_analyzer_save(an, &data, &len), CI_OK);
+    ci_analyzer *back = NULL;
+    assert_int_equal(ci_analyzer_load(data, len, NULL, NULL, &back, NULL), CI_OK);
+    ci_free(data);
+    check_big_cell(back, base + 3, 4, 5.0);
+    add_nps_signal(back, 0, -1);
+    check_big_cell(back, base + 4, 5, 4.0);
+
+    /* merging: into a fresh analyzer, and a big cell into a big cell */
+    ci_analyzer *sum = new_analyzer(NULL, NULL);
+    assert_int_equal(ci_analyzer_merge(sum, an), CI_OK);
+    check_big_cell(sum, base + 3, 4, 5.0);
+    assert_int_equal(ci_analyzer_merge(sum, back), CI_OK);
+    check_big_cell(sum, 2 * base + 7, 9, 9.0);
+    ci_analyzer_free(sum);
+    ci_analyzer_free(back);
+    ci_analyzer_free(an);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -478,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_day_patterns),
+        cmocka_unit_test(test_cell_spill),
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_allocation_failures),

@@ -81,7 +81,9 @@ CI_API ci_status ci_analyzer_save(const ci_analyzer *an, char **data, size_t *le
     ci_put_u64(&w, an->cells.count);
     for (size_t c = 0; c < an->cells.count; c++) {
         ci_put_u64(&w, an->ckey[c]);
-        put_stats(&w, &an->cst[c]);
+        stats cs;
+        ci_cell_get(an, c, &cs);
+        put_stats(&w, &cs);
         /* theme counts, sparse: most cells see few themes */
         uint32_t nz = 0;
         for (size_t t = 0; t < an->ntheme; t++)
@@ -305,11 +307,9 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
         BAD("implausible number of cells");
     size_t kcap = 0;
     if ((st = ci_u64map_reserve(&an->cells, a, (size_t)ncell)) != CI_OK ||
-        (st = ci_grow(a, (void **)&an->cst, &an->cst_cap, (size_t)ncell + 1, sizeof(stats))) != CI_OK ||
+        (st = ci_cells_reserve(an, (size_t)ncell + 1)) != CI_OK ||
         (st = ci_grow(a, (void **)&an->ckey, &kcap, an->cst_cap, sizeof(uint64_t))) != CI_OK)
         goto done;
-    /* adds after the load fill the spare slots and expect them zeroed */
-    memset(an->cst, 0, an->cst_cap * sizeof(stats));
     if (ntheme) {
         size_t need = ((size_t)ncell + 1) * (size_t)ntheme;
         if (need / (size_t)ntheme != (size_t)ncell + 1)
@@ -329,8 +329,11 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
         if (!added)
             BAD("duplicate cell");
         an->ckey[cell] = key;
-        if (!get_stats(&r, &an->cst[cell]))
+        stats cs;
+        if (!get_stats(&r, &cs))
             BAD("malformed cell statistics");
+        if ((st = ci_cell_set(an, cell, &cs)) != CI_OK)
+            goto done;
         uint32_t nz = ci_get_u32(&r);
         if (nz > ntheme)
             BAD("malformed theme counts");
@@ -343,7 +346,7 @@ static ci_status parse(const ci_alloc *a, const unsigned char *p, size_t n,
             an->ctheme[(size_t)cell * ntheme + t] = v;
             sum += v;
         }
-        if (sum > an->cst[cell].texts)
+        if (sum > cs.texts)
             BAD("more themed texts than texts");
     }
     /* every combination was made by some signal, so it has a cell */

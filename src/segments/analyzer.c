@@ -67,7 +67,7 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     for (size_t c = 0; c < an->cday_cap; c++)
         ci_dealloc(&a, an->cday[c].ids);
     ci_dealloc(&a, an->cday);
-    ci_dealloc(&a, an->cst);
+    ci_cells_free(an);
     ci_dealloc(&a, an->ckey);
     ci_dealloc(&a, an->ctheme);
     ci_accounts_free(an);
@@ -393,33 +393,49 @@ static char *example_insert(example_list *l, example e)
 /*  Adding                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static void update(stats *s, const ci_signal *sig, const ci_signal_result *r)
+/* Welford's update on a cell's 32-bit count; the same arithmetic as
+ * ci_w_add(), so a cell's moments equal those of stats fed alike. */
+static inline void cell_w_add(uint32_t *n, double *mean, double *m2, double x)
 {
-    s->count++;
+    ++*n;
+    double d = x - *mean;
+    *mean += d / (double)*n;
+    *m2 += d * (x - *mean);
+}
+
+/* One signal into a cell (below CI_CELL_MAX: checked by the caller). */
+static inline void cell_add(cellstats *c, const ci_signal *sig, const ci_signal_result *r)
+{
+    c->count++;
     if (sig->has & CI_HAS_NPS) {
-        s->nps_n++;
-        s->nps_pro += sig->nps >= 9;
-        s->nps_pas += sig->nps >= 7 && sig->nps < 9;
-        s->nps_det += sig->nps <= 6;
+        c->nps_pro += sig->nps >= 9;
+        c->nps_pas += sig->nps >= 7 && sig->nps < 9;
+        c->nps_det += sig->nps <= 6;
     }
     if (sig->has & CI_HAS_CSAT) {
-        s->csat_n++;
-        s->csat_sat += sig->csat >= 4;
+        c->csat_n++;
+        c->csat_sat += sig->csat >= 4;
     }
     if (sig->has & CI_HAS_CES)
-        ci_w_add(&s->ces, sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
+        cell_w_add(&c->ces_n, &c->ces_mean, &c->ces_m2,
+                   sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
     /* a result scored or themed elsewhere stands for a text even when the
      * signal does not carry it: theme shares and sentiment counts are
      * fractions of texts, and snapshots are checked for that */
-    s->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
+    c->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
     if (r->has_sentiment) {
-        ci_w_add(&s->sent, r->compound);
+        cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, r->compound);
         for (int k = 0; k < CI_INTENT_COUNT; k++)
-            s->intents[k] += (r->intent_flags >> k) & 1;
+            c->intents[k] += (r->intent_flags >> k) & 1;
     }
     if (sig->has & CI_HAS_VALUE) {
-        s->value_n++;
-        ci_xs_add(&s->value, sig->value);
+        c->value_n++;
+        unsigned n = 0;
+        while (n < XS_MAX && c->value[n] != 0)
+            n++;
+        unsigned m = ci_xs_add_p(c->value, n, sig->value);
+        for (; m < n; m++)
+            c->value[m] = 0;
     }
 }
 
@@ -492,9 +508,8 @@ static ci_status reserve_cells(ci_analyzer *an, size_t n)
         size_t kcap = cap;
         if ((st = ci_grow(&an->a, (void **)&an->ckey, &kcap, n, sizeof(uint64_t))) != CI_OK)
             return st;
-        if ((st = ci_grow(&an->a, (void **)&an->cst, &an->cst_cap, n, sizeof(stats))) != CI_OK)
+        if ((st = ci_cells_reserve(an, n)) != CI_OK)
             return st;
-        memset(an->cst + cap, 0, (an->cst_cap - cap) * sizeof(stats));
         /* ckey keeps at least cst_cap entries */
         if (kcap < an->cst_cap &&
             (st = ci_grow(&an->a, (void **)&an->ckey, &kcap, an->cst_cap, sizeof(uint64_t))) != CI_OK)
@@ -571,6 +586,8 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
             (st = reserve_cells(an, an->cells.count + 1)) != CI_OK)
             return st;
     }
+    if (cell >= 0 && an->cst[cell].count >= CI_CELL_MAX && (st = ci_cell_spill(an, (size_t)cell)) != CI_OK)
+        return st;
     if (sig->account_id.len &&
         (st = ci_account_reserve(an, &sig->account_id, sig->timestamp, r->theme)) != CI_OK)
         return st;
@@ -611,7 +628,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         an->ckey[cell] = (uint64_t)combo << 32 | day;
         cell_remember(an, (uint32_t)combo, day, (uint32_t)cell);
     }
-    update(&an->cst[cell], sig, r);
+    cell_add(&an->cst[cell], sig, r);
     if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
         an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
     if (ex.text)
@@ -719,6 +736,22 @@ CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other)
         (st = ci_u64map_reserve(&an->cells, &an->a, other->cells.count)) != CI_OK ||
         (st = reserve_cells(an, an->cells.count + other->cells.count + 1)) != CI_OK)
         return st;
+    /* a merged cell needs a spill record only when one side holds half of
+     * CI_CELL_MAX or more: room for every such cell */
+    {
+        size_t big = 0;
+        stats t;
+        for (size_t c = 0; c < other->cells.count; c++) {
+            ci_cell_get(other, c, &t);
+            big += t.count >= CI_CELL_MAX / 2;
+        }
+        for (size_t c = 0; c < an->cells.count; c++) {
+            ci_cell_get(an, c, &t);
+            big += t.count >= CI_CELL_MAX / 2;
+        }
+        if (big && (st = ci_spill_reserve(an, big)) != CI_OK)
+            return st;
+    }
     /* copies of other's examples, and room in every list they may join */
     size_t nex = 0;
     for (size_t c = 0; c < other->combos.count; c++)
@@ -801,7 +834,15 @@ CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other)
         uint32_t cell = ci_u64map_put(&an->cells, nk, (uint32_t)an->cells.count, &added);
         if (added)
             an->ckey[cell] = nk;
-        ci_stats_merge(&an->cst[cell], &other->cst[oc]);
+        stats add;
+        ci_cell_get(other, oc, &add);
+        if (!added) {
+            stats cur;
+            ci_cell_get(an, cell, &cur);
+            ci_stats_merge(&cur, &add);
+            add = cur;
+        }
+        ci_cell_set(an, cell, &add); /* spill room reserved above */
         for (size_t t = 0; t < an->ntheme; t++)
             an->ctheme[(size_t)cell * an->ntheme + t] += other->ctheme[(size_t)oc * an->ntheme + t];
     }
@@ -830,7 +871,7 @@ static ci_status reserve_entries(ci_analyzer *an, size_t n)
 
 /* Add cell c's stats to entry (seg, kind, day), creating it if needed
  * (room reserved). */
-static void roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, size_t c)
+static void roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, size_t c, const stats *cs)
 {
     int added;
     uint32_t e = ci_u64map_put(&an->entries, entry_key(seg, kind, day), (uint32_t)an->entries.count,
@@ -842,7 +883,7 @@ static void roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, size_t c
         if (kind == 3)
             an->seg_entry[seg] = e;
     }
-    ci_stats_merge(&an->st[e], &an->cst[c]);
+    ci_stats_merge(&an->st[e], cs);
     for (size_t t = 0; t < an->ntheme; t++)
         an->theme_counts[(size_t)e * an->ntheme + t] += an->ctheme[c * an->ntheme + t];
 }
@@ -949,12 +990,14 @@ static ci_status rebuild(ci_analyzer *an)
                 bucket_note(a, &an->bl[k], start); /* room reserved */
             }
         }
+        stats cs;
+        ci_cell_get(an, c, &cs);
         for (size_t mi = 0; mi < an->nmasks; mi++) {
             uint32_t sid = segof[combo * an->nmasks + mi];
-            roll(an, sid, 3, 0, c);
+            roll(an, sid, 3, 0, c, &cs);
             for (int k = 0; k < NBUCKET_KINDS; k++)
                 if (have[k])
-                    roll(an, sid, k, starts[k], c);
+                    roll(an, sid, k, starts[k], c, &cs);
         }
     }
     ci_dealloc(a, segof);

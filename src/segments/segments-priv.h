@@ -53,6 +53,27 @@ typedef struct stats {
 } stats;
 
 void ci_stats_merge(stats *a, const stats *b);
+
+/* ---- cells: stats in the compact form the state of record keeps ---------- *
+ *
+ * Two cache lines, 64-byte aligned: the 32-bit counters in the first, the
+ * moments and the exact value sum in the second, so that an add with days
+ * in random order misses the cache twice at most instead of four times.
+ * Every counter is at most `count`; before an add would take `count` past
+ * CI_CELL_MAX, the cell's totals move to a 64-bit spill record and the cell
+ * starts again from zero, so nothing ever wraps.  ci_cell_get() and
+ * ci_cell_set() convert to and from stats, spill included. */
+#define CI_CELL_MAX UINT32_MAX
+
+typedef struct cell {
+    uint32_t count, texts, nps_pro, nps_pas, nps_det, csat_n, csat_sat, value_n;
+    uint32_t ces_n, sent_n, intents[CI_INTENT_COUNT];
+    double ces_mean, ces_m2, sent_mean, sent_m2;
+    double value[XS_MAX]; /* the exact sum's partials (nonzero), then zeros */
+} cellstats;
+
+/* Add x to the partials p[0..n) (room for XS_MAX); returns the new n. */
+unsigned ci_xs_add_p(double *p, unsigned n, double x);
 /* a - b, where b is a part of a (the rest of a population). */
 void ci_stats_subtract(stats *out, const stats *a, const stats *b);
 void ci_stats_fill(const stats *s, ci_segment_stats *o);
@@ -183,7 +204,11 @@ struct ci_analyzer {
     size_t cex_cap;
     u64map cells;            /* (combo << 32 | day code) -> cell id */
     uint64_t *ckey;          /* cell id -> its key, so cells are visited in a fixed order */
-    stats *cst;
+    cellstats *cst;          /* 64-byte aligned inside cst_mem */
+    void *cst_mem;
+    u64map spill_of;         /* cell id -> index in spill, for cells past CI_CELL_MAX */
+    stats *spill;
+    size_t nspill, spill_cap;
     day_index *cday;         /* per combo, a cache of cells (grown on use) */
     size_t cday_cap;
     uint64_t *ctheme;        /* per cell x ntheme */
@@ -209,6 +234,18 @@ struct ci_analyzer {
     size_t key_cap;
     const ci_str **vals;     /* the current value per dimension */
 };
+
+/* Cells (stats.c).  ci_cells_reserve: room for n cells, the new ones zero.
+ * ci_spill_reserve: room for n more spill records, so that ci_cell_set()
+ * and ci_cell_spill() cannot fail.  ci_cell_get: the full stats of cell c.
+ * ci_cell_set: make cell c hold s (a spill record when s does not fit).
+ * ci_cell_spill: move cell c's totals to its spill record. */
+ci_status ci_cells_reserve(ci_analyzer *an, size_t n);
+ci_status ci_spill_reserve(ci_analyzer *an, size_t n);
+void ci_cell_get(const ci_analyzer *an, size_t c, stats *out);
+ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s);
+ci_status ci_cell_spill(ci_analyzer *an, size_t c);
+void ci_cells_free(ci_analyzer *an);
 
 /* Create an analyzer from its configuration (ci_analyzer_new, snapshots). */
 ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims,

@@ -4,6 +4,7 @@
  * hash map that indexes cells and summary entries by a 64-bit key.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "segments-priv.h"
@@ -12,11 +13,11 @@
 /*  Error-free summation (Shewchuk), for sums equal whatever the order       */
 /* ------------------------------------------------------------------------ */
 
-void ci_xs_add(xsum *s, double x)
+unsigned ci_xs_add_p(double *p, unsigned n, double x)
 {
-    size_t i = 0;
-    for (size_t j = 0; j < s->n; j++) {
-        double y = s->p[j];
+    unsigned i = 0;
+    for (unsigned j = 0; j < n; j++) {
+        double y = p[j];
         if (fabs(x) < fabs(y)) {
             double t = x;
             x = y;
@@ -24,20 +25,25 @@ void ci_xs_add(xsum *s, double x)
         }
         double hi = x + y, lo = y - (hi - x);
         if (lo != 0)
-            s->p[i++] = lo;
+            p[i++] = lo;
         x = hi;
     }
     if (x != 0) {
         if (i == XS_MAX) {
             /* More than XS_MAX x 53 bits would be needed: fold the two
              * smallest partials.  No money amount comes near this. */
-            s->p[1] += s->p[0];
-            memmove(s->p, s->p + 1, (XS_MAX - 1) * sizeof(double));
+            p[1] += p[0];
+            memmove(p, p + 1, (XS_MAX - 1) * sizeof(double));
             i--;
         }
-        s->p[i++] = x;
+        p[i++] = x;
     }
-    s->n = (uint8_t)i;
+    return i;
+}
+
+void ci_xs_add(xsum *s, double x)
+{
+    s->n = (uint8_t)ci_xs_add_p(s->p, s->n, x);
 }
 
 /* The correctly rounded sum of the partials (as Python's math.fsum). */
@@ -111,6 +117,176 @@ void ci_stats_merge(stats *a, const stats *b)
     a->value_n += b->value_n;
     for (int k = 0; k < b->value.n; k++)
         ci_xs_add(&a->value, b->value.p[k]);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Cells                                                                   */
+/* ------------------------------------------------------------------------ */
+
+_Static_assert(sizeof(cellstats) == 128, "a cell is two cache lines");
+
+ci_status ci_cells_reserve(ci_analyzer *an, size_t n)
+{
+    if (n <= an->cst_cap)
+        return CI_OK;
+    size_t cap = an->cst_cap ? an->cst_cap : 16;
+    while (cap < n) {
+        if (cap > SIZE_MAX / 2 / sizeof(cellstats))
+            return CI_ERR_NOMEM;
+        cap *= 2;
+    }
+    /* the allocator owes no alignment beyond malloc's: take a line more */
+    void *mem = ci_malloc(&an->a, cap * sizeof(cellstats) + 64);
+    if (!mem)
+        return CI_ERR_NOMEM;
+    cellstats *c = (cellstats *)(void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    if (an->cst_cap)
+        memcpy(c, an->cst, an->cst_cap * sizeof(cellstats));
+    memset(c + an->cst_cap, 0, (cap - an->cst_cap) * sizeof(cellstats));
+    ci_dealloc(&an->a, an->cst_mem);
+    an->cst_mem = mem;
+    an->cst = c;
+    an->cst_cap = cap;
+    return CI_OK;
+}
+
+ci_status ci_spill_reserve(ci_analyzer *an, size_t n)
+{
+    ci_status st = ci_u64map_reserve(&an->spill_of, &an->a, n);
+    if (st == CI_OK && an->nspill + n > an->spill_cap)
+        st = ci_grow(&an->a, (void **)&an->spill, &an->spill_cap, an->nspill + n, sizeof(stats));
+    return st;
+}
+
+static long spill_index(const ci_analyzer *an, size_t c)
+{
+    return an->nspill ? ci_u64map_get(&an->spill_of, c) : -1;
+}
+
+/* The spill record of cell c, created empty if need be (room reserved). */
+static stats *spill_record(ci_analyzer *an, size_t c)
+{
+    long i = spill_index(an, c);
+    if (i < 0) {
+        int added;
+        i = (long)ci_u64map_put(&an->spill_of, c, (uint32_t)an->nspill, &added);
+        memset(&an->spill[an->nspill++], 0, sizeof(stats));
+    }
+    return &an->spill[i];
+}
+
+static void cell_expand(const cellstats *x, stats *o)
+{
+    memset(o, 0, sizeof *o);
+    o->count = x->count;
+    o->nps_pro = x->nps_pro;
+    o->nps_pas = x->nps_pas;
+    o->nps_det = x->nps_det;
+    o->nps_n = o->nps_pro + o->nps_pas + o->nps_det;
+    o->csat_n = x->csat_n;
+    o->csat_sat = x->csat_sat;
+    o->ces.n = x->ces_n;
+    o->ces.mean = x->ces_mean;
+    o->ces.m2 = x->ces_m2;
+    o->sent.n = x->sent_n;
+    o->sent.mean = x->sent_mean;
+    o->sent.m2 = x->sent_m2;
+    o->texts = x->texts;
+    for (int k = 0; k < CI_INTENT_COUNT; k++)
+        o->intents[k] = x->intents[k];
+    o->value_n = x->value_n;
+    unsigned n = 0;
+    while (n < XS_MAX && x->value[n] != 0) {
+        o->value.p[n] = x->value[n];
+        n++;
+    }
+    o->value.n = (uint8_t)n;
+}
+
+void ci_cell_get(const ci_analyzer *an, size_t c, stats *o)
+{
+    cell_expand(&an->cst[c], o);
+    long i = spill_index(an, c);
+    if (i >= 0 && an->spill[i].count) {
+        stats s = an->spill[i];
+        ci_stats_merge(&s, o);
+        *o = s;
+    }
+}
+
+/* Whether s has a compact form: every part within its whole, the whole
+ * below CI_CELL_MAX, NPS answers the sum of their kinds, nonzero partials. */
+static int cell_fits(const stats *s)
+{
+    int ok = s->count < CI_CELL_MAX && s->texts <= s->count && s->value_n <= s->count &&
+             s->csat_n <= s->count && s->csat_sat <= s->csat_n && s->ces.n <= s->count &&
+             s->sent.n <= s->count && s->nps_n <= s->count &&
+             s->nps_pro + s->nps_pas + s->nps_det == s->nps_n;
+    for (int k = 0; k < CI_INTENT_COUNT; k++)
+        ok &= s->intents[k] <= s->count;
+    for (int k = 0; k < s->value.n; k++)
+        ok &= s->value.p[k] != 0;
+    return ok;
+}
+
+ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s)
+{
+    cellstats *x = &an->cst[c];
+    memset(x, 0, sizeof *x);
+    long i = spill_index(an, c);
+    if (!cell_fits(s)) {
+        ci_status st = i < 0 ? ci_spill_reserve(an, 1) : CI_OK;
+        if (st != CI_OK)
+            return st;
+        *spill_record(an, c) = *s;
+        return CI_OK;
+    }
+    if (i >= 0)
+        memset(&an->spill[i], 0, sizeof(stats));
+    x->count = (uint32_t)s->count;
+    x->texts = (uint32_t)s->texts;
+    x->nps_pro = (uint32_t)s->nps_pro;
+    x->nps_pas = (uint32_t)s->nps_pas;
+    x->nps_det = (uint32_t)s->nps_det;
+    x->csat_n = (uint32_t)s->csat_n;
+    x->csat_sat = (uint32_t)s->csat_sat;
+    x->value_n = (uint32_t)s->value_n;
+    x->ces_n = (uint32_t)s->ces.n;
+    x->ces_mean = s->ces.mean;
+    x->ces_m2 = s->ces.m2;
+    x->sent_n = (uint32_t)s->sent.n;
+    x->sent_mean = s->sent.mean;
+    x->sent_m2 = s->sent.m2;
+    for (int k = 0; k < CI_INTENT_COUNT; k++)
+        x->intents[k] = (uint32_t)s->intents[k];
+    for (int k = 0; k < s->value.n; k++)
+        x->value[k] = s->value.p[k];
+    return CI_OK;
+}
+
+ci_status ci_cell_spill(ci_analyzer *an, size_t c)
+{
+    if (spill_index(an, c) < 0) {
+        ci_status st = ci_spill_reserve(an, 1);
+        if (st != CI_OK)
+            return st;
+    }
+    stats part;
+    cell_expand(&an->cst[c], &part);
+    ci_stats_merge(spill_record(an, c), &part);
+    memset(&an->cst[c], 0, sizeof(cellstats));
+    return CI_OK;
+}
+
+void ci_cells_free(ci_analyzer *an)
+{
+    ci_dealloc(&an->a, an->cst_mem);
+    ci_dealloc(&an->a, an->spill);
+    ci_u64map_free(&an->spill_of, &an->a);
+    an->cst_mem = NULL;
+    an->cst = NULL;
+    an->spill = NULL;
+    an->cst_cap = an->nspill = an->spill_cap = 0;
 }
 
 /* Chan's merge run backwards: the moments of a whole minus one of its parts. */
