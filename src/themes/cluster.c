@@ -94,26 +94,95 @@ static void seed_centres(const float *x, size_t n, size_t d, size_t k, ci_rng *r
     (void)cand_dist;
 }
 
+/* Similarities of the 4 rows p0..p3 to their own centroids q0..q3, each a
+ * plain sum over t in order, as the blocked loop of ci_spherical_kmeans
+ * computes it (so the values are the same to the bit): four independent
+ * chains keep the adder busy. */
+static inline void own4(const float *p0, const float *p1, const float *p2, const float *p3,
+                        const float *q0, const float *q1, const float *q2, const float *q3,
+                        size_t d, float *out)
+{
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (size_t t = 0; t < d; t++) {
+        s0 += p0[t] * q0[t];
+        s1 += p1[t] * q1[t];
+        s2 += p2[t] * q2[t];
+        s3 += p3[t] * q3[t];
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+}
+
+/* The similarities of a row to 16 centroids at once (of the d x kp
+ * transposed centroids): the inner loop runs over centroids, which
+ * vectorizes without horizontal sums, and the 16 sums stay in registers
+ * across t. */
+static inline void block_sims(const float *p, const float *ctb, size_t kp, size_t d, float *out)
+{
+    float b[16] = {0};
+    for (size_t t = 0; t < d; t++) {
+        float pt = p[t];
+        const float *row = ctb + t * kp;
+        for (int jj = 0; jj < 16; jj++)
+            b[jj] += pt * row[jj];
+    }
+    memcpy(out, b, sizeof b);
+}
+
+/* Rows keep one similarity bound per group of centroids: a group is one or
+ * more blocks of 16, at most this many groups (the bounds take n * groups
+ * floats). */
+enum { KM_MAX_GROUPS = 32 };
+
 ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_t d, size_t k,
                               unsigned n_init, unsigned max_iter, uint64_t seed, int32_t *assign,
                               float *sim, float *centroids, double *objective)
 {
     if (k == 0 || n < k)
         return CI_ERR_STATE;
+    size_t kp = (k + 15) & ~(size_t)15; /* centroids padded to blocks of 16 */
+    size_t nb = kp / 16, bpg = (nb + KM_MAX_GROUPS - 1) / KM_MAX_GROUPS;
+    size_t gw = 16 * bpg, ng = (nb + bpg - 1) / bpg; /* group width and count */
     float *c = ci_calloc(a, k * d, sizeof(float));
+    float *cold = ci_calloc(a, k * d, sizeof(float));
     double *sum = ci_calloc(a, k * d, sizeof(double));
     size_t *count = ci_calloc(a, k, sizeof(size_t));
     int32_t *as = ci_calloc(a, n, sizeof(int32_t));
     float *sm = ci_calloc(a, n, sizeof(float));
     float *dist = ci_calloc(a, n, sizeof(float));
-    size_t kp = (k + 15) & ~(size_t)15; /* centroids padded to blocks of 16 */
+    float *ub = ci_calloc(a, n * ng, sizeof(float));
+    float *gmove = ci_calloc(a, ng, sizeof(float));
+    unsigned char *done = ci_calloc(a, ng, 1);
     float *ct = ci_calloc(a, kp * d, sizeof(float)); /* centroids, d x kp */
     float *acc = ci_calloc(a, kp, sizeof(float));
     ci_status st = CI_OK;
-    if (!c || !sum || !count || !as || !sm || !dist || !ct || !acc) {
+    if (!c || !cold || !sum || !count || !as || !sm || !dist || !ub || !gmove || !done || !ct || !acc) {
         st = CI_ERR_NOMEM;
         goto out;
     }
+    /* Bounds (Yinyang-style, for similarities): ub[i * ng + g] is at least
+     * the largest similarity of row i to a centroid of group g other than
+     * its own.  A centroid that moves by delta (Euclidean) changes the
+     * similarity of a row of norm r by at most r * delta, so after each
+     * update a group's bounds grow by its largest move (times the largest
+     * row norm: 1 for the unit rows of the callers).  A row skips every
+     * group whose bound its similarity to its own (moved) centroid still
+     * beats.  A computed similarity is off by at most d * FLT_EPSILON / 2
+     * times the norms: the margin covers two of them with room, and the
+     * moves are rounded up, so the assignments are exactly those of
+     * computing all k similarities of every row. */
+    double xmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double ss = 0;
+        for (size_t t = 0; t < d; t++)
+            ss += (double)x[i * d + t] * x[i * d + t];
+        xmax = ss > xmax ? ss : xmax;
+    }
+    xmax = sqrt(xmax);
+    const float margin =
+        (float)(4.0 * (double)d * 1.1920928955078125e-07 * (xmax > 1 ? xmax * xmax : 1) + 1e-6);
     double best = -1e300;
     ci_rng rng = {seed ^ 0x5DEECE66Dull};
     if (n_init == 0) /* automatic: restarts are cheap on small corpora */
@@ -126,31 +195,72 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
         for (unsigned it = 0; it < (max_iter ? max_iter : 40); it++) {
             size_t changed = 0;
             obj = 0;
-            /* all k similarities of a point at once: the inner loop runs
-             * over centroids, which vectorizes without horizontal sums */
             for (size_t j = 0; j < k; j++)
                 for (size_t t = 0; t < d; t++)
                     ct[t * kp + j] = c[j * d + t];
+            if (it > 0) {
+                /* the own similarity of every row: sm[i] */
+                size_t i = 0;
+                for (; i + 4 <= n; i += 4)
+                    own4(x + i * d, x + (i + 1) * d, x + (i + 2) * d, x + (i + 3) * d,
+                         c + (size_t)as[i] * d, c + (size_t)as[i + 1] * d,
+                         c + (size_t)as[i + 2] * d, c + (size_t)as[i + 3] * d, d, sm + i);
+                for (; i < n; i++) {
+                    float o4[4];
+                    const float *p = x + i * d, *q = c + (size_t)as[i] * d;
+                    own4(p, p, p, p, q, q, q, q, d, o4);
+                    sm[i] = o4[0];
+                }
+            }
             for (size_t i = 0; i < n; i++) {
                 const float *p = x + i * d;
-                /* 16 centroids at a time stay in registers across t */
-                for (size_t j0 = 0; j0 < kp; j0 += 16) {
-                    float b[16] = {0};
-                    for (size_t t = 0; t < d; t++) {
-                        float pt = p[t];
-                        const float *row = ct + t * kp + j0;
-                        for (int jj = 0; jj < 16; jj++)
-                            b[jj] += pt * row[jj];
-                    }
-                    memcpy(acc + j0, b, sizeof b);
-                }
+                float *u = ub + i * ng;
+                /* the groups to compute: all at first, then those whose
+                 * bound does not rule them out */
                 int32_t bj = 0;
                 float bs = -2;
-                for (size_t j = 0; j < k; j++)
-                    if (acc[j] > bs) {
-                        bs = acc[j];
-                        bj = (int32_t)j;
-                    }
+                if (it > 0) {
+                    bj = as[i];
+                    bs = sm[i];
+                }
+                float thr = bs - margin;
+                for (size_t g = 0; g < ng; g++) {
+                    done[g] = it == 0 || u[g] >= thr;
+                    if (!done[g])
+                        continue;
+                    size_t hi = (g + 1) * gw < kp ? (g + 1) * gw : kp;
+                    for (size_t j0 = g * gw; j0 < hi; j0 += 16)
+                        block_sims(p, ct + j0, kp, d, acc + j0);
+                }
+                /* the most similar centroid, the first of equals (as one
+                 * scan over all k finds it) */
+                for (size_t g = 0; g < ng; g++) {
+                    if (!done[g])
+                        continue;
+                    size_t hi = (g + 1) * gw < k ? (g + 1) * gw : k;
+                    for (size_t j = g * gw; j < hi; j++)
+                        if (acc[j] > bs || (acc[j] == bs && (int32_t)j < bj)) {
+                            bs = acc[j];
+                            bj = (int32_t)j;
+                        }
+                }
+                /* exact bounds for the groups computed; a centroid left
+                 * behind joins the others of its group */
+                for (size_t g = 0; g < ng; g++) {
+                    if (!done[g])
+                        continue;
+                    size_t hi = (g + 1) * gw < k ? (g + 1) * gw : k;
+                    float m2 = -2;
+                    for (size_t j = g * gw; j < hi; j++)
+                        if ((int32_t)j != bj && acc[j] > m2)
+                            m2 = acc[j];
+                    u[g] = m2;
+                }
+                if (it > 0 && as[i] != bj) {
+                    size_t g = (size_t)as[i] / gw;
+                    if (!done[g] && sm[i] > u[g])
+                        u[g] = sm[i];
+                }
                 changed += as[i] != bj;
                 as[i] = bj;
                 sm[i] = bs;
@@ -160,6 +270,7 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
              * boundary points do not change the themes */
             if (changed * 1000 <= n)
                 break;
+            memcpy(cold, c, k * d * sizeof(float));
             memset(sum, 0, k * d * sizeof(double));
             memset(count, 0, k * sizeof(size_t));
             for (size_t i = 0; i < n; i++) {
@@ -185,6 +296,26 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
                     cj[t] = (float)sum[j * d + t];
                 normalize_row(cj, d);
             }
+            /* the largest move in each group, rounded up */
+            for (size_t g = 0; g < ng; g++)
+                gmove[g] = 0;
+            for (size_t j = 0; j < k; j++) {
+                double ss = 0;
+                for (size_t t = 0; t < d; t++) {
+                    double df = (double)c[j * d + t] - (double)cold[j * d + t];
+                    ss += df * df;
+                }
+                float mv = (float)(sqrt(ss) * xmax * (1 + 1e-6) + 1e-6);
+                if (mv > gmove[j / gw])
+                    gmove[j / gw] = mv;
+            }
+            /* (a bound past 4 rules nothing out: capped, it stays finite
+             * and its float rounding stays below the 1e-6 added above) */
+            for (size_t i = 0; i < n; i++) {
+                float *u = ub + i * ng;
+                for (size_t g = 0; g < ng; g++)
+                    u[g] = u[g] + gmove[g] < 4.0f ? u[g] + gmove[g] : 4.0f;
+            }
         }
         if (obj > best) {
             best = obj;
@@ -196,11 +327,15 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
     *objective = best;
 out:
     ci_dealloc(a, c);
+    ci_dealloc(a, cold);
     ci_dealloc(a, sum);
     ci_dealloc(a, count);
     ci_dealloc(a, as);
     ci_dealloc(a, sm);
     ci_dealloc(a, dist);
+    ci_dealloc(a, ub);
+    ci_dealloc(a, gmove);
+    ci_dealloc(a, done);
     ci_dealloc(a, ct);
     ci_dealloc(a, acc);
     return st;
