@@ -350,12 +350,13 @@ typedef struct scored {
     float s;
 } scored;
 
-/* Offer (doc, s) to a row's list of its best `k` neighbours (sorted). */
-static inline void offer(scored *top, uint32_t *ntop, unsigned k, uint32_t doc, float s)
+/* Offer (doc, s), s > 0, to a row's list of its best `k` neighbours
+ * (sorted), whose entry bar is *thr: 0 until the list is full, then the
+ * similarity of its last entry (an equal one does not get in).  Callers
+ * test s > *thr first, from a compact array of bars. */
+static inline void offer(scored *top, uint32_t *ntop, float *thr, unsigned k, uint32_t doc, float s)
 {
     uint32_t n = *ntop;
-    if (n == k && s <= top[n - 1].s)
-        return;
     uint32_t pos = n < k ? n++ : n - 1;
     while (pos > 0 && (top[pos - 1].s < s || (top[pos - 1].s == s && top[pos - 1].doc > doc))) {
         top[pos] = top[pos - 1];
@@ -364,6 +365,8 @@ static inline void offer(scored *top, uint32_t *ntop, unsigned k, uint32_t doc, 
     top[pos].doc = doc;
     top[pos].s = s;
     *ntop = n;
+    if (n == k)
+        *thr = top[k - 1].s;
 }
 
 ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsigned neighbors,
@@ -381,9 +384,10 @@ ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsign
     uint32_t *touched = ci_malloc(a, (n + 1) * sizeof(uint32_t));
     scored *top = ci_malloc(a, (n * neighbors + 1) * sizeof(scored));
     uint32_t *ntop = ci_calloc(a, n + 1, sizeof(uint32_t));
+    float *thr = ci_calloc(a, n + 1, sizeof(float));
     float *acc = ci_calloc(a, ncols + 1, sizeof(float));
     uint32_t *acc_cols = ci_malloc(a, (ncols + 1) * sizeof(uint32_t));
-    if (!cstart || !cur || !prow || !pval || !score || !touched || !top || !ntop || !acc || !acc_cols)
+    if (!cstart || !cur || !prow || !pval || !score || !touched || !top || !ntop || !thr || !acc || !acc_cols)
         goto out;
     for (size_t e = 0; e < x->nnz; e++)
         cstart[x->col[e] + 1]++;
@@ -418,8 +422,10 @@ ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsign
             score[o] = 0;
             if (s <= 0)
                 continue;
-            offer(top + r * neighbors, &ntop[r], neighbors, o, s);
-            offer(top + (size_t)o * neighbors, &ntop[o], neighbors, (uint32_t)r, s);
+            if (s > thr[r])
+                offer(top + r * neighbors, &ntop[r], &thr[r], neighbors, o, s);
+            if (s > thr[o])
+                offer(top + (size_t)o * neighbors, &ntop[o], &thr[o], neighbors, (uint32_t)r, s);
         }
     }
     out->row = ci_malloc(a, (n + 1) * sizeof(uint32_t));
@@ -479,6 +485,7 @@ out:
     ci_dealloc(a, touched);
     ci_dealloc(a, top);
     ci_dealloc(a, ntop);
+    ci_dealloc(a, thr);
     ci_dealloc(a, acc);
     ci_dealloc(a, acc_cols);
     return st;
