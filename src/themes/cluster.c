@@ -510,12 +510,21 @@ static void csr_mul(const ci_csr *x, const double *w, size_t l, double *y)
     }
 }
 
-/* z (ncols x l) = x^T (ncols x n) * y (n x l) */
-static void csr_tmul(const ci_csr *x, size_t ncols, const double *y, size_t l, double *z)
+/* z (ncols x l) = x^T x w, one row of x w at a time (yr: l doubles of
+ * scratch): the same sums in the same order as x^T (x w) through a
+ * stored n x l product, without writing and reading that product back. */
+static void csr_gram_mul(const ci_csr *x, size_t ncols, const double *w, size_t l, double *yr,
+                         double *z)
 {
     memset(z, 0, ncols * l * sizeof(double));
     for (size_t r = 0; r < x->n; r++) {
-        const double *yr = y + r * l;
+        memset(yr, 0, l * sizeof(double));
+        for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
+            const double *wr = w + (size_t)x->col[e] * l;
+            double v = x->val[e];
+            for (size_t t = 0; t < l; t++)
+                yr[t] += v * wr[t];
+        }
         for (uint32_t e = x->row[r]; e < x->row[r + 1]; e++) {
             double *zr = z + (size_t)x->col[e] * l;
             double v = x->val[e];
@@ -526,24 +535,40 @@ static void csr_tmul(const ci_csr *x, size_t ncols, const double *y, size_t l, d
 }
 
 /* Orthonormalize the l columns of y (n x l, row-major), modified
- * Gram-Schmidt, twice for stability. */
-static void orthonormalize(double *y, size_t n, size_t l)
+ * Gram-Schmidt, twice for stability.  Right-looking: once column i is
+ * final, its projection is taken out of every later column in one sweep
+ * over the rows, the dot products accumulating side by side (dot[j], each
+ * still summed over r in order).  Every column sees the same operations
+ * in the same order as the column-by-column form, so the result is the
+ * same to the bit, but the inner loops run along rows (contiguous, they
+ * vectorize) instead of down columns with one long chain of additions.
+ * dot: l doubles of scratch. */
+static void orthonormalize(double *y, size_t n, size_t l, double *dot)
 {
     for (int pass = 0; pass < 2; pass++)
-        for (size_t j = 0; j < l; j++) {
-            for (size_t i = 0; i < j; i++) {
-                double dot = 0;
-                for (size_t r = 0; r < n; r++)
-                    dot += y[r * l + i] * y[r * l + j];
-                for (size_t r = 0; r < n; r++)
-                    y[r * l + j] -= dot * y[r * l + i];
-            }
+        for (size_t i = 0; i < l; i++) {
             double s = 0;
             for (size_t r = 0; r < n; r++)
-                s += y[r * l + j] * y[r * l + j];
+                s += y[r * l + i] * y[r * l + i];
             s = s > 1e-300 ? 1.0 / sqrt(s) : 0;
             for (size_t r = 0; r < n; r++)
-                y[r * l + j] *= s;
+                y[r * l + i] *= s;
+            if (i + 1 == l)
+                break;
+            size_t m = l - i - 1;
+            for (size_t j = 0; j < m; j++)
+                dot[j] = 0;
+            for (size_t r = 0; r < n; r++) {
+                const double q = y[r * l + i], *yr = y + r * l + i + 1;
+                for (size_t j = 0; j < m; j++)
+                    dot[j] += q * yr[j];
+            }
+            for (size_t r = 0; r < n; r++) {
+                const double q = y[r * l + i];
+                double *yr = y + r * l + i + 1;
+                for (size_t j = 0; j < m; j++)
+                    yr[j] -= dot[j] * q;
+            }
         }
 }
 
@@ -605,23 +630,27 @@ ci_status ci_lsa(const ci_alloc *a, const ci_csr *x, size_t ncols, size_t d, uin
         d = l;
     ci_status st = CI_ERR_NOMEM;
     double *w = ci_malloc(a, ncols * l * sizeof(double));
+    double *w2 = ci_malloc(a, ncols * l * sizeof(double));
     double *y = ci_malloc(a, x->n * l * sizeof(double));
     double *m = ci_calloc(a, l * l, sizeof(double));
     double *ev = ci_malloc(a, l * sizeof(double));
     double *vec = ci_malloc(a, l * l * sizeof(double));
     size_t *order = ci_malloc(a, l * sizeof(size_t));
-    if (!w || !y || !m || !ev || !vec || !order)
+    double *dot = ci_malloc(a, l * sizeof(double));
+    if (!w || !w2 || !y || !m || !ev || !vec || !order || !dot)
         goto out;
     ci_rng rng = {seed ^ 0xA5A5A5A5ull};
     for (size_t i = 0; i < ncols * l; i++) {
         double u1 = ci_rng_unit(&rng), u2 = ci_rng_unit(&rng);
         w[i] = sqrt(-2 * log(u1 + 1e-300)) * cos(6.283185307179586 * u2);
     }
-    orthonormalize(w, ncols, l);
+    orthonormalize(w, ncols, l, dot);
     for (int q = 0; q < 4; q++) {
-        csr_mul(x, w, l, y);
-        csr_tmul(x, ncols, y, l, w);
-        orthonormalize(w, ncols, l);
+        csr_gram_mul(x, ncols, w, l, dot, w2);
+        double *tw = w;
+        w = w2;
+        w2 = tw;
+        orthonormalize(w, ncols, l, dot);
     }
     csr_mul(x, w, l, y);
     /* M = Y^T Y, accumulated row by row (Y is row-major) */
@@ -660,11 +689,13 @@ ci_status ci_lsa(const ci_alloc *a, const ci_csr *x, size_t ncols, size_t d, uin
     st = CI_OK;
 out:
     ci_dealloc(a, w);
+    ci_dealloc(a, w2);
     ci_dealloc(a, y);
     ci_dealloc(a, m);
     ci_dealloc(a, ev);
     ci_dealloc(a, vec);
     ci_dealloc(a, order);
+    ci_dealloc(a, dot);
     return st;
 }
 
