@@ -409,11 +409,14 @@ ci_status ci_knn_smooth(const ci_alloc *a, const ci_csr *x, size_t ncols, unsign
             uint32_t c = x->col[e];
             float w = x->val[e];
             uint32_t p = ++cur[c]; /* cur[c] was r's own posting */
+            /* branch-free: whether o is new is a coin toss to the
+             * predictor */
             for (uint32_t end = cstart[c + 1]; p < end; p++) {
                 uint32_t o = prow[p];
-                if (score[o] == 0)
-                    touched[nt++] = o;
-                score[o] += w * pval[p];
+                float so = score[o];
+                touched[nt] = o;
+                nt += so == 0;
+                score[o] = so + w * pval[p];
             }
         }
         for (size_t t = 0; t < nt; t++) {
