@@ -708,12 +708,6 @@ typedef struct term_count {
     uint32_t count;
 } term_count;
 
-static int cmp_term(const void *x, const void *y)
-{
-    const term_count *a = x, *b = y;
-    return a->term < b->term ? -1 : a->term > b->term;
-}
-
 typedef struct weighted {
     uint32_t term;
     float w;
@@ -740,6 +734,54 @@ static int cmp_sim_desc(const void *x, const void *y)
     return a->doc < b->doc ? -1 : a->doc > b->doc;
 }
 
+/* BEST_FIRST(name, type, cmp): size_t name(type *a, size_t n, size_t m)
+ * puts the first min(m, n) of a[0..n) in cmp's order at the front, in
+ * that order, and returns how many: a bounded heap keeps the m best seen
+ * (the worst of them at its root), so n elements cost n comparisons and
+ * O(log m) moves for the few that get in, not a sort of all n.  cmp is a
+ * total order, so the front is what a full sort would put there. */
+#define BEST_FIRST(name, type, cmp)                                                   \
+    static void name##_sift(type *h, size_t m, size_t i)                              \
+    {                                                                                 \
+        for (;;) {                                                                    \
+            size_t w = i, l = 2 * i + 1, r = l + 1;                                   \
+            if (l < m && cmp(&h[l], &h[w]) > 0)                                       \
+                w = l;                                                                \
+            if (r < m && cmp(&h[r], &h[w]) > 0)                                       \
+                w = r;                                                                \
+            if (w == i)                                                               \
+                return;                                                               \
+            type tmp = h[i];                                                          \
+            h[i] = h[w];                                                              \
+            h[w] = tmp;                                                               \
+            i = w;                                                                    \
+        }                                                                             \
+    }                                                                                 \
+    static size_t name(type *a, size_t n, size_t m)                                   \
+    {                                                                                 \
+        if (m >= n || m >= n / 4) {                                                   \
+            if (n > 1)                                                                \
+                qsort(a, n, sizeof *a, cmp);                                          \
+            return n;                                                                 \
+        }                                                                             \
+        if (m == 0)                                                                   \
+            return 0;                                                                 \
+        for (size_t i = m / 2; i-- > 0;)                                              \
+            name##_sift(a, m, i);                                                     \
+        for (size_t i = m; i < n; i++)                                                \
+            if (cmp(&a[i], &a[0]) < 0) {                                              \
+                type tmp = a[0];                                                      \
+                a[0] = a[i];                                                          \
+                a[i] = tmp;                                                           \
+                name##_sift(a, m, 0);                                                 \
+            }                                                                         \
+        qsort(a, m, sizeof *a, cmp);                                                  \
+        return m;                                                                     \
+    }
+
+BEST_FIRST(best_weights, weighted, cmp_weight_desc)
+BEST_FIRST(best_docs, ranked_doc, cmp_sim_desc)
+
 static int is_placeholder(const char *s, size_t n)
 {
     return n > 2 && s[0] == '<' && s[n - 1] == '>';
@@ -761,6 +803,7 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
     weighted *wt = NULL;
     ranked_doc *rd = NULL;
     double *ft = NULL;
+    uint32_t *tcount = NULL;
     size_t *order = NULL, *cstart = NULL;
     ci_strmap bigrams;
     ci_strmap_init(&bigrams, a);
@@ -858,6 +901,12 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
     /* tc is grouped by theme already (built theme by theme): split it */
     size_t pos = 0;
     size_t wt_cap = 0;
+    /* occurrences of each term in the current theme (0 between themes) */
+    tcount = ci_calloc(a, nterms_all + 1, sizeof(uint32_t));
+    if (!tcount) {
+        st = CI_ERR_NOMEM;
+        goto out;
+    }
     for (size_t c = 0; c < k; c++) {
         theme_rec *th = &m->themes[c];
         th->size = cstart[c + 1] - cstart[c];
@@ -865,26 +914,23 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
         while (pos < ntc && tc[pos].count == c)
             pos++;
         size_t cnt = pos - start, words = cnt;
-        if (cnt > 1)
-            qsort(tc + start, cnt, sizeof *tc, cmp_term);
         size_t nw = 0;
         if ((st = ci_grow(a, (void **)&wt, &wt_cap, cnt + 1, sizeof *wt)) != CI_OK)
             goto out;
-        for (size_t i = start; i < pos;) {
-            size_t j = i;
-            while (j < pos && tc[j].term == tc[i].term)
-                j++;
-            double tf = (double)(j - i) / (double)(words ? words : 1);
-            wt[nw].term = tc[i].term;
-            wt[nw].w = (float)(tf * log(1.0 + avg / ft[tc[i].term]));
-            nw++;
-            i = j;
+        for (size_t i = start; i < pos; i++)
+            if (tcount[tc[i].term]++ == 0)
+                wt[nw++].term = tc[i].term;
+        for (size_t i = 0; i < nw; i++) {
+            uint32_t term = wt[i].term;
+            double tf = (double)tcount[term] / (double)(words ? words : 1);
+            wt[i].w = (float)(tf * log(1.0 + avg / ft[term]));
+            tcount[term] = 0;
         }
-        if (nw > 1)
-            qsort(wt, nw, sizeof *wt, cmp_weight_desc);
-        /* top terms with their display text */
+        /* top terms with their display text: the best first, more of
+         * them in order only if some are skipped */
         th->first_term = (uint32_t)m->n_terms;
         size_t want = t->o.n_terms;
+        size_t ranked = best_weights(wt, nw, want);
         size_t cap_terms = m->n_terms;
         if ((st = ci_grow(a, (void **)&m->terms, &cap_terms, m->n_terms + want + 1, sizeof *m->terms)) != CI_OK)
             goto out;
@@ -893,6 +939,8 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
         for (size_t i = 0; i < nw && th->n_terms < want; i++) {
             char buf[1100];
             size_t bl;
+            if (i == ranked)
+                ranked += best_weights(wt + i, nw - i, want);
             uint32_t term = wt[i].term;
             if (term < nf) {
                 size_t dl;
@@ -970,11 +1018,10 @@ ci_status ci_model_build(ci_theme_model *m, const ci_theme_trainer *t, const uin
             rd[o].doc = (uint32_t)order[cstart[c] + o];
             rd[o].sim = sim[rd[o].doc];
         }
-        if (members > 1)
-            qsort(rd, members, sizeof *rd, cmp_sim_desc);
         th->first_example = (uint32_t)m->n_examples;
         size_t cap_ex = m->n_examples;
         size_t nex = members < t->o.n_examples ? members : t->o.n_examples;
+        best_docs(rd, members, nex);
         if ((st = ci_grow(a, (void **)&m->examples, &cap_ex, m->n_examples + nex + 1, sizeof *m->examples)) != CI_OK)
             goto out;
         for (size_t e = 0; e < nex; e++) {
@@ -998,6 +1045,7 @@ out:
     ci_dealloc(a, wt);
     ci_dealloc(a, rd);
     ci_dealloc(a, ft);
+    ci_dealloc(a, tcount);
     ci_dealloc(a, order);
     ci_dealloc(a, cstart);
     return st;
