@@ -35,22 +35,27 @@ static const char *const stop_words[] = {
     "with", "would", "you", "you're", "your", "yours", "yourself", "yourselves",
 };
 
-static int is_stop(const char *w, size_t n)
+enum { N_STOP = sizeof stop_words / sizeof stop_words[0] };
+_Static_assert(N_STOP <= 256, "stop_len and the uint8 lengths hold at most 256 stop words");
+
+/* The stop words by first byte (the list is sorted, so each first byte's
+ * words are a run of it): stop_start[c] .. stop_start[c + 1]. */
+static void stop_index(ci_featurizer *f)
 {
-    size_t lo = 0, hi = sizeof stop_words / sizeof stop_words[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const char *s = stop_words[mid];
-        int c = strncmp(w, s, n);
-        if (c == 0)
-            c = s[n] ? -1 : 0;
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    for (size_t i = 0; i < N_STOP; i++) {
+        f->stop_start[(unsigned char)stop_words[i][0] + 1]++;
+        f->stop_len[i] = (uint8_t)strlen(stop_words[i]);
     }
+    for (size_t c = 0; c < 256; c++)
+        f->stop_start[c + 1] += f->stop_start[c];
+}
+
+static int is_stop(const ci_featurizer *f, const char *w, size_t n)
+{
+    unsigned c = (unsigned char)w[0];
+    for (size_t i = f->stop_start[c]; i < f->stop_start[c + 1]; i++)
+        if (f->stop_len[i] == n && memcmp(stop_words[i], w, n) == 0)
+            return 1;
     return 0;
 }
 
@@ -59,6 +64,7 @@ ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int 
     memset(f, 0, sizeof *f);
     f->a = *a;
     f->bigrams = bigrams;
+    stop_index(f);
     ci_allocator pub;
     ci_alloc_public(a, &pub);
     ci_status st = ci_tokenizer_new(&pub, &f->tok);
@@ -184,7 +190,7 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
                 st = push(f, "not", 3, w, n);
                 break;
             }
-            if (n < 2 || is_stop(w, n))
+            if (n < 2 || is_stop(f, w, n))
                 continue;
             if (has_digit(w, n)) {
                 /* order numbers, reference codes: one placeholder */

@@ -29,6 +29,10 @@ typedef struct ci_featurizer {
     uint32_t *soff, *slen;
     char *surface;
     size_t surface_len, surface_cap;
+    /* stop words by first byte: indexes stop_start[c] .. stop_start[c + 1]
+     * of the sorted list, and each one's length */
+    uint16_t stop_start[257];
+    uint8_t stop_len[256];
 } ci_featurizer;
 
 ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int bigrams);
