@@ -42,6 +42,7 @@ static void normalize_row(float *v, size_t d)
  * so that one vector's similarities to 8 rows come from one pass with the
  * 8 rows in the lanes. */
 enum { SEED_LANES = 8 };
+#define SEED_BLOCK_MAX ((size_t)64 << 20) /* bytes */
 
 static void block_rows(const float *x, size_t n, size_t d, float *xb)
 {
@@ -126,9 +127,23 @@ static inline void block_dist(const float *xb, const float *p, size_t d, float *
 #endif
 }
 
+/* 1 - dotf(x_i, p) for the rows i0 .. i0 + 7 (those below n), from the
+ * blocked copy xb when there is one (the same values). */
+static inline void row_dists(const float *x, const float *xb, size_t n, size_t d, size_t i0,
+                             const float *p, float *dd)
+{
+    if (xb) {
+        block_dist(xb + i0 * d, p, d, dd);
+        return;
+    }
+    for (size_t i = i0; i < n && i < i0 + SEED_LANES; i++)
+        dd[i - i0] = 1.0f - dotf(x + i * d, p, d);
+}
+
 /* k-means++ on cosine distance (D^2 weighting), one D^2 draw per centre:
  * the greedy variant's extra trials cost 6x the seeding time and did not
- * change the themes on Banking77.  xb: the rows blocked by block_rows(). */
+ * change the themes on Banking77.  xb: the rows blocked by block_rows(),
+ * or NULL. */
 static void seed_centres(const float *x, const float *xb, size_t n, size_t d, size_t k,
                          ci_rng *rng, float *c, float *dist)
 {
@@ -137,7 +152,7 @@ static void seed_centres(const float *x, const float *xb, size_t n, size_t d, si
     memcpy(c, x + first * d, d * sizeof(float));
     double total = 0;
     for (size_t i0 = 0; i0 < n; i0 += SEED_LANES) {
-        block_dist(xb + i0 * d, c, d, dd);
+        row_dists(x, xb, n, d, i0, c, dd);
         for (size_t i = i0; i < n && i < i0 + SEED_LANES; i++) {
             float e = dd[i - i0];
             dist[i] = e > 0 ? e * e : 0;
@@ -160,7 +175,7 @@ static void seed_centres(const float *x, const float *xb, size_t n, size_t d, si
         const float *p = x + pick * d;
         total = 0;
         for (size_t i0 = 0; i0 < n; i0 += SEED_LANES) {
-            block_dist(xb + i0 * d, p, d, dd);
+            row_dists(x, xb, n, d, i0, p, dd);
             for (size_t i = i0; i < n && i < i0 + SEED_LANES; i++) {
                 float e = dd[i - i0];
                 e = e > 0 ? e * e : 0;
@@ -251,9 +266,13 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
     unsigned char *done = ci_calloc(a, ng, 1);
     float *ct = ci_calloc(a, kp * d, sizeof(float)); /* centroids, d x kp */
     float *acc = ci_calloc(a, kp, sizeof(float));
-    float *xb = ci_malloc(a, (n + SEED_LANES - 1) / SEED_LANES * SEED_LANES * d * sizeof(float));
+    /* the blocked copy of the rows for seeding, unless it would be large
+     * (it doubles the rows' memory): then seeding goes row by row */
+    size_t xb_size = (n + SEED_LANES - 1) / SEED_LANES * SEED_LANES * d * sizeof(float);
+    float *xb = xb_size <= SEED_BLOCK_MAX ? ci_malloc(a, xb_size) : NULL;
     ci_status st = CI_OK;
-    if (!xb || !c || !cold || !sum || !count || !as || !sm || !dist || !ub || !gmove || !done || !ct || !acc) {
+    if ((!xb && xb_size <= SEED_BLOCK_MAX) || !c || !cold || !sum || !count || !as || !sm ||
+        !dist || !ub || !gmove || !done || !ct || !acc) {
         st = CI_ERR_NOMEM;
         goto out;
     }
@@ -276,7 +295,8 @@ ci_status ci_spherical_kmeans(const ci_alloc *a, const float *x, size_t n, size_
         xmax = ss > xmax ? ss : xmax;
     }
     xmax = sqrt(xmax);
-    block_rows(x, n, d, xb);
+    if (xb)
+        block_rows(x, n, d, xb);
     const float margin =
         (float)(4.0 * (double)d * 1.1920928955078125e-07 * (xmax > 1 ? xmax * xmax : 1) + 1e-6);
     double best = -1e300;
