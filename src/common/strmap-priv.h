@@ -35,6 +35,34 @@ void ci_strmap_free(ci_strmap *m);
 /* Forget every key, keeping the memory for reuse. */
 void ci_strmap_clear(ci_strmap *m);
 
+/* Whether a[0..n) == b[0..n).  Keys are mostly short words: compared in
+ * line, a word at a time, rather than through a call to memcmp. */
+static inline int ci_same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    while (n >= 8) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    if (n >= 4) {
+        uint32_t x1, y1, x2, y2;
+        memcpy(&x1, a, 4);
+        memcpy(&y1, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return x1 == y1 && x2 == y2;
+    }
+    for (; n; n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
+
 static inline uint32_t ci_strmap_hash(const char *s, size_t n)
 {
     /* Eight bytes at a time, multiply-xorshift mixing: keys are short words,

@@ -31,7 +31,7 @@ long ci_strmap_find_h(const ci_strmap *m, const char *key, size_t len, uint32_t 
         if (sl->hash != h)
             continue;
         const ci_strmap_entry *e = &m->entries[sl->idx - 1];
-        if (e->len == len && memcmp(m->arena + e->off, key, len) == 0)
+        if (e->len == len && ci_same_bytes(m->arena + e->off, key, len))
             return (long)(sl->idx - 1);
     }
 }

@@ -425,8 +425,9 @@ static inline void cell_add(cellstats *c, const ci_signal *sig, const ci_signal_
     c->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
     if (r->has_sentiment) {
         cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, r->compound);
-        for (int k = 0; k < CI_INTENT_COUNT; k++)
-            c->intents[k] += (r->intent_flags >> k) & 1;
+        if (r->intent_flags) /* most texts carry none */
+            for (int k = 0; k < CI_INTENT_COUNT; k++)
+                c->intents[k] += (r->intent_flags >> k) & 1;
     }
     if (sig->has & CI_HAS_VALUE) {
         c->value_n++;
@@ -550,7 +551,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         if (i < an->ndims) {
             size_t kl;
             const char *k = ci_strmap_key(&an->dims, i, &kl);
-            if (kl == at->key.len && memcmp(k, at->key.data, kl) == 0)
+            if (kl == at->key.len && ci_same_bytes(k, at->key.data, kl))
                 d = (long)i;
         }
         if (d < 0)

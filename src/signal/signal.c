@@ -83,6 +83,30 @@ CI_API const char *ci_signal_field_name(int field)
     return field_names[field];
 }
 
+/* Whether s[0..n) is pure ASCII (n > 0): ids, keys and values mostly are,
+ * and this inline check spares them the full validator's call. */
+static inline int ascii_only(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    if (n >= 8) {
+        for (size_t k = 0; k + 8 <= n; k += 8) {
+            memcpy(&w, s + k, 8);
+            acc |= w;
+        }
+        memcpy(&w, s + n - 8, 8); /* overlaps: covers the tail */
+        acc |= w;
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        acc = x | y;
+    } else {
+        for (size_t k = 0; k < n; k++)
+            acc |= (uint8_t)s[k];
+    }
+    return !(acc & UINT64_C(0x8080808080808080));
+}
+
 /* Check one string field: present strings must be valid UTF-8 and bounded. */
 static inline ci_status check_str(ci_str s, int field, int64_t index, int required, ci_diag *diag)
 {
@@ -95,7 +119,7 @@ static inline ci_status check_str(ci_str s, int field, int64_t index, int requir
     if (s.len > CI_SIGNAL_MAX_FIELD)
         return ci_diag_set(diag, CI_ERR_LIMIT, field, index, 0,
                            "%s is %zu bytes; the limit is %d", name, s.len, CI_SIGNAL_MAX_FIELD);
-    if (!s.len)
+    if (!s.len || ascii_only(s.data, s.len))
         return CI_OK;
     size_t bad;
     if (ci_utf8_validate(s.data, s.len, &bad) != CI_OK)
@@ -114,7 +138,8 @@ static ci_status check_score(double v, double lo, double hi, int integral, int f
         return ci_diag_set(diag, CI_ERR_NONFINITE, field, -1, 0, "%s is not a finite number", name);
     if (v < lo || v > hi)
         return ci_diag_set(diag, CI_ERR_RANGE, field, -1, 0, "%s %g is outside %g-%g", name, v, lo, hi);
-    if (integral && v != floor(v))
+    /* v is within a small range here, so the conversion is exact */
+    if (integral && v != (double)(int64_t)v)
         return ci_diag_set(diag, CI_ERR_RANGE, field, -1, 0, "%s %g is not a whole number", name, v);
     return CI_OK;
 }
