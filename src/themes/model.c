@@ -122,6 +122,8 @@ struct ci_theme_assigner {
                             distinct terms */
     window *win;         /* sorted by start */
     size_t nwin, win_cap;
+    float *ct;           /* centroids transposed (d x k), or NULL: see nearest() */
+    double *acc;         /* k similarities */
 };
 
 CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_seconds,
@@ -144,11 +146,26 @@ CI_API ci_status ci_theme_assigner_new(const ci_theme_model *m, int64_t window_s
     s->z = ci_calloc(&a, m->d + 1, sizeof(float));
     s->pos = ci_calloc(&a, m->vocab.count + 1, sizeof(uint32_t));
     ci_status st = s->z && s->pos ? CI_OK : CI_ERR_NOMEM;
+    if (st == CI_OK && (m->proj || m->vector_mode) && m->k) {
+        /* dense, short vectors (LSA or the host's embeddings): worth a
+         * transposed copy, so that nearest() runs across centroids */
+        s->ct = ci_malloc(&a, m->k * m->d * sizeof(float) + 1);
+        s->acc = ci_malloc(&a, m->k * sizeof(double));
+        if (s->ct && s->acc) {
+            for (size_t j = 0; j < m->k; j++)
+                for (size_t t = 0; t < m->d; t++)
+                    s->ct[t * m->k + j] = m->centroids[j * m->d + t];
+        } else {
+            st = CI_ERR_NOMEM;
+        }
+    }
     if (st == CI_OK && !m->vector_mode)
         st = ci_featurizer_init(&s->fz, &a, m->stem, m->bigrams);
     if (st != CI_OK) {
         ci_dealloc(&a, s->z);
         ci_dealloc(&a, s->pos);
+        ci_dealloc(&a, s->ct);
+        ci_dealloc(&a, s->acc);
         ci_dealloc(&a, s);
         return st;
     }
@@ -168,6 +185,8 @@ CI_API void ci_theme_assigner_free(ci_theme_assigner *s)
     ci_dealloc(&a, s->cols);
     ci_dealloc(&a, s->vals);
     ci_dealloc(&a, s->win);
+    ci_dealloc(&a, s->ct);
+    ci_dealloc(&a, s->acc);
     ci_dealloc(&a, s);
 }
 
@@ -206,18 +225,41 @@ static ci_status count_window(ci_theme_assigner *s, int64_t ts, int unassigned)
     return CI_OK;
 }
 
-static void nearest(const ci_theme_model *m, const float *z, int *theme, double *sim)
+/* The centroid most similar to z.  Each similarity is a sum over t in
+ * order, in double; with the transposed copy the loop runs across
+ * centroids, so the k sums advance side by side (no chain of dependent
+ * adds, and it vectorizes) while each one still adds the same terms in the
+ * same order: the results are the same to the bit. */
+static void nearest(const ci_theme_assigner *s, const float *z, int *theme, double *sim)
 {
+    const ci_theme_model *m = s->m;
     int best = -1;
     double bs = -2;
-    for (size_t j = 0; j < m->k; j++) {
-        const float *c = m->centroids + j * m->d;
-        double s = 0;
-        for (size_t t = 0; t < m->d; t++)
-            s += (double)z[t] * c[t];
-        if (s > bs) {
-            bs = s;
-            best = (int)j;
+    if (s->ct) {
+        double *acc = s->acc;
+        for (size_t j = 0; j < m->k; j++)
+            acc[j] = 0;
+        for (size_t t = 0; t < m->d; t++) {
+            double zt = z[t];
+            const float *row = s->ct + t * m->k;
+            for (size_t j = 0; j < m->k; j++)
+                acc[j] += zt * row[j];
+        }
+        for (size_t j = 0; j < m->k; j++)
+            if (acc[j] > bs) {
+                bs = acc[j];
+                best = (int)j;
+            }
+    } else {
+        for (size_t j = 0; j < m->k; j++) {
+            const float *c = m->centroids + j * m->d;
+            double v = 0;
+            for (size_t t = 0; t < m->d; t++)
+                v += (double)z[t] * c[t];
+            if (v > bs) {
+                bs = v;
+                best = (int)j;
+            }
         }
     }
     *sim = bs < -1 ? 0 : bs;
@@ -284,7 +326,7 @@ CI_API ci_status ci_theme_assign(ci_theme_assigner *s, const char *text, size_t 
             float inv = (float)(1.0 / sqrt(zz));
             for (size_t t = 0; t < m->d; t++)
                 s->z[t] *= inv;
-            nearest(m, s->z, &th, &sim);
+            nearest(s, s->z, &th, &sim);
         }
     }
     if ((st = count_window(s, timestamp, th < 0)) != CI_OK)
@@ -316,7 +358,7 @@ CI_API ci_status ci_theme_assign_vector(ci_theme_assigner *s, const float *vec, 
     if (ss > 0) {
         for (size_t i = 0; i < dims; i++)
             s->z[i] = (float)(vec[i] / sqrt(ss));
-        nearest(m, s->z, &th, &sim);
+        nearest(s, s->z, &th, &sim);
     }
     ci_status st = count_window(s, timestamp, th < 0);
     if (st != CI_OK)
