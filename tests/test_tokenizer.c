@@ -335,6 +335,17 @@ static void test_fast_path_edges(void **state)
           {H, "#tag", 38, 4, 0}, {W, "c", 43, 1, CAPS}, {P, "#", 44, 1, 0}, {W, "x", 45, 1, 0},
           {AT, "@bob", 47, 4, 0}, {W, "a", 52, 1, 0}, {P, "@", 53, 1, 0}, {W, "b", 54, 1, 0},
           {P, ":", 56, 1, 0});
+    CHECK("Mail John.Doe@Example.COM or see HTTPS://Ex.com/A?b=1, www.Test.org.",
+          {W, "mail", 0, 4, 0}, {M, "john.doe@example.com", 5, 20, 0}, {W, "or", 26, 2, 0},
+          {W, "see", 29, 3, 0}, {U, "https://ex.com/a?b=1", 33, 20, 0}, {P, ",", 53, 1, 0},
+          {U, "www.test.org", 55, 12, 0}, {P, ".", 67, 1, 0});
+    /* marks after a word that only digits or an address would continue */
+    CHECK("and/or 3/4 wait... up..x@y.io $315.00/month, a,b 1,000",
+          {W, "and", 0, 3, 0}, {P, "/", 3, 1, 0}, {W, "or", 4, 2, 0}, {N, "3/4", 7, 3, 0},
+          {W, "wait", 11, 4, 0}, {P, "...", 15, 3, 0}, {M, "up..x@y.io", 19, 10, 0},
+          {Y, "$", 30, 1, 0}, {N, "315.00", 31, 6, 0}, {P, "/", 37, 1, 0}, {W, "month", 38, 5, 0},
+          {P, ",", 43, 1, 0}, {W, "a", 45, 1, 0}, {P, ",", 46, 1, 0}, {W, "b", 47, 1, 0},
+          {N, "1,000", 49, 5, 0});
     /* at the very end of the stream */
     CHECK("so #Fail", {W, "so", 0, 2, 0}, {H, "#fail", 3, 5, 0});
     CHECK("cc @Team_1", {W, "cc", 0, 2, 0}, {AT, "@team_1", 3, 7, 0});
@@ -538,6 +549,10 @@ static const char *const pieces[] = {
      * case, marks that may or may not start an emoticon, hashtag or keycap */
     "abcdefghijklmno", "ABCDEFGHIJKLMNOP", "Shouldnt", "NOTHING", "nor", "Aint", "sooooooooooooooo",
     "(", "):", "(:", "C", "#x", "@u_1", "-_-", "-5", "Note:", "x@", "#_", "@_", "#1", "__",
+    /* and of the URL and email path */
+    "HTTP://EX.COM/X", "John.Doe@Example.COM", "www.x", "1.2@x.co", "ab'c@x.io", "e-mail@d.org",
+    "hTTps://", "f@g", "w@", "Www.", "mailto:x@y.zz", "and/or", "x,y", "go...", "up..x@y.io",
+    "3/", "/4", "..", ",",
 };
 #define NPIECES (sizeof pieces / sizeof pieces[0])
 

@@ -1165,6 +1165,29 @@ static inline __m128i in_range(__m128i v, char lo, int width)
                           _mm_set1_epi8((char)(-128 + width)));
 }
 
+/* Whether the mark p[i] (one of ends_word_before_space()) plainly ends the
+ * word before it: a separator or the end of the stream follows; or a ',' or
+ * '/' that no digit follows (they join digits only, and no email or URL
+ * grammar reads them after a word); or a run of dots that a separator
+ * follows ("wait..."), which no joiner, email or URL continues. */
+static inline int mark_ends_word(const uint8_t *p, size_t n, bool final, size_t i)
+{
+    if (i + 1 == n)
+        return final;
+    uint8_t c = p[i + 1];
+    if (c <= 0x20)
+        return 1;
+    if (p[i] == ',' || p[i] == '/')
+        return c < 0x80 && !(c >= '0' && c <= '9');
+    if (p[i] == '.' && c == '.') {
+        size_t j = i + 2;
+        while (j < n && p[j] == '.')
+            j++;
+        return j == n ? final : p[j] <= 0x20;
+    }
+    return 0;
+}
+
 /* An ASCII word or number of 1 to 15 bytes, decided 16 bytes at a time:
  * the usual case, for which ascii_word() would loop with a table lookup per
  * byte.  Fills the token and returns 1, or returns 0 when the word may not
@@ -1203,8 +1226,7 @@ static inline int word16(ci_tokenizer *t, const uint8_t *p, size_t n, size_t sta
         uint8_t b = p[i];
         if (b >= 0x80)
             return 0; /* a non-ASCII letter or mark may continue the word */
-        if (ends_word_before_space(b) &&
-            (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !t->finished))
+        if (ends_word_before_space(b) && !mark_ends_word(p, n, t->finished, i))
             return 0;
     }
     unsigned in = (1u << len) - 1;
@@ -1306,6 +1328,64 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
     return 1;
 }
 
+/* An ASCII URL or email address straight from the chunk, for a token that
+ * starts with a letter or digit and that the word paths gave up on.  The
+ * same grammar functions as scan(), in scan()'s order (a URL scheme before
+ * an email; scan() reaches the email grammar exactly when the local part
+ * is followed by '@', as a match here requires); anything else, non-ASCII
+ * bytes, or a cut, is left to scan().  1 when it filled *out. */
+static inline int url_email_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t start,
+                                 ci_token *out)
+{
+    window w = {p + start, n - start, t->finished};
+    uint8_t b = p[start];
+    size_t len;
+    int kind;
+    if (n - start < 2 || p[start + 1] >= 0x80)
+        return 0; /* a keycap, a non-ASCII letter, or too little to tell */
+    size_t pl;
+    int r = (b == 'h' || b == 'H' || b == 'f' || b == 'F' || b == 'w' || b == 'W')
+                ? url_prefix(&w, 0, &pl) : 0;
+    if (r < 0)
+        return 0;
+    if (r > 0) {
+        scan_out o;
+        memset(&o, 0, sizeof o);
+        if (scan_url(&w, pl, 0, &o) != S_TOKEN || o.cut)
+            return 0;
+        len = o.len;
+        kind = CI_TOKEN_URL;
+    } else {
+        if (scan_email(&w, 0, &len) <= 0)
+            return 0;
+        kind = CI_TOKEN_EMAIL;
+    }
+    unsigned hi = 0, up = 0;
+    for (size_t k = start; k < start + len; k++) {
+        hi |= p[k];
+        up |= ascii_word_class[p[k]] & AW_UPPER;
+    }
+    if (hi >= 0x80)
+        return 0; /* utf8proc normalizes it */
+    const char *norm = (const char *)p + start;
+    if (up) {
+        uint8_t *d = t->nb.lower; /* len <= CI_TOKEN_MAX_BYTES: not cut */
+        for (size_t k = 0; k < len; k++)
+            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
+        norm = (const char *)d;
+    }
+    out->kind = kind;
+    out->flags = 0;
+    out->offset = t->chunk_offset + start;
+    out->length = len;
+    out->norm = norm;
+    out->norm_len = len;
+    t->st.prev_cp = p[start + len - 1];
+    t->st.prev_emo = 0;
+    t->chunk_pos = start + len;
+    return 1;
+}
+
 /* The hot path, straight from the caller's chunk: an ASCII word, number or
  * plain punctuation run.  It produces exactly what scan() would (the tests
  * compare whole-text runs, which take this path, with 1-byte feeds, which
@@ -1330,7 +1410,7 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
 #endif
         unsigned acc;
         if (!ascii_word(p, n, t->finished, start, &i, &acc))
-            return 0;
+            return url_email_next(t, p, n, start, out);
         kind = (acc & AW_ALPHA) ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
         flags = ascii_word_flags(acc);
         if (acc & AW_UPPER) {
