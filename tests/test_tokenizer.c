@@ -346,6 +346,12 @@ static void test_fast_path_edges(void **state)
           {Y, "$", 30, 1, 0}, {N, "315.00", 31, 6, 0}, {P, "/", 37, 1, 0}, {W, "month", 38, 5, 0},
           {P, ",", 43, 1, 0}, {W, "a", 45, 1, 0}, {P, ",", 46, 1, 0}, {W, "b", 47, 1, 0},
           {N, "1,000", 49, 5, 0});
+    /* the curly apostrophe joins letters on the fast path too */
+    CHECK("I\xE2\x80\x99M sure they DON\xE2\x80\x99T dogs\xE2\x80\x99 l\xE2\x80\x99\xC3\xA9t\xC3\xA9",
+          {W, "i\xE2\x80\x99m", 0, 5, CAPS | CONTR | NA}, {W, "sure", 6, 4, 0},
+          {W, "they", 11, 4, 0}, {W, "don\xE2\x80\x99t", 16, 7, CAPS | CONTR | NEG | NA},
+          {W, "dogs", 24, 4, 0}, {P, "\xE2\x80\x99", 28, 3, NA},
+          {W, "l\xE2\x80\x99\xC3\xA9t\xC3\xA9", 32, 9, CONTR | NA});
     /* at the very end of the stream */
     CHECK("so #Fail", {W, "so", 0, 2, 0}, {H, "#fail", 3, 5, 0});
     CHECK("cc @Team_1", {W, "cc", 0, 2, 0}, {AT, "@team_1", 3, 7, 0});
@@ -552,7 +558,7 @@ static const char *const pieces[] = {
     /* and of the URL and email path */
     "HTTP://EX.COM/X", "John.Doe@Example.COM", "www.x", "1.2@x.co", "ab'c@x.io", "e-mail@d.org",
     "hTTps://", "f@g", "w@", "Www.", "mailto:x@y.zz", "and/or", "x,y", "go...", "up..x@y.io",
-    "3/", "/4", "..", ",",
+    "3/", "/4", "..", ",", "DON\xE2\x80\x99T", "I\xE2\x80\x99m", "\xE2\x80\x99", "a\xE2\x80\x99",
 };
 #define NPIECES (sizeof pieces / sizeof pieces[0])
 

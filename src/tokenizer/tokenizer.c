@@ -591,7 +591,7 @@ static int scan_keycap(const window *w, size_t pos, size_t *len)
  * '_' continues a word but never starts one. */
 enum { AW_ALNUM = 1, AW_ALPHA = 2, AW_UPPER = 4, AW_LOWER = 8, AW_DIGIT = 16,
        /* in the accumulated flags only: */
-       AW_CONTRACTION = 32, AW_ELONGATED = 64 };
+       AW_CONTRACTION = 32, AW_ELONGATED = 64, AW_NONASCII = 128 };
 static const uint8_t ascii_word_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -652,9 +652,24 @@ static inline int ascii_word(const uint8_t *p, size_t n, bool final, size_t star
             continue;
         }
         /* Joiners, with the general grammar's rules: ' between letters,
-         * - between letters or digits, . , : / between digits. */
+         * - between letters or digits, . , : / between digits.  The curly
+         * apostrophe U+2019 of phone keyboards ("don’t") joins letters like
+         * ', and NFKC with case folding leaves it as it is. */
         uint8_t b = p[i];
         unsigned need;
+        if (b == 0xE2) {
+            if (i + 3 >= limit)
+                return 0; /* the general path decides what it joins */
+            if (p[i + 1] != 0x80 || p[i + 2] != 0x99 || !(ascii_word_class[p[i - 1]] & AW_ALPHA) ||
+                !(ascii_word_class[p[i + 3]] & AW_ALPHA))
+                break;
+            c = ascii_word_class[p[i + 3]];
+            acc |= AW_CONTRACTION | AW_NONASCII | c;
+            l1 = (uint8_t)(p[i + 3] | 0x20); /* a joiner ends a run */
+            l2 = 0;
+            i += 4;
+            continue;
+        }
         if (b == '\'')
             need = AW_ALPHA;
         else if (b == '-')
@@ -701,6 +716,8 @@ static inline unsigned ascii_word_flags(unsigned acc)
     unsigned flags = (acc & (AW_UPPER | AW_LOWER)) == AW_UPPER ? CI_TOKEN_ALLCAPS : 0;
     if (acc & AW_CONTRACTION)
         flags |= CI_TOKEN_CONTRACTION;
+    if (acc & AW_NONASCII)
+        flags |= CI_TOKEN_NONASCII;
     if (acc & AW_ELONGATED)
         flags |= CI_TOKEN_ELONGATED;
     return flags;
@@ -716,7 +733,7 @@ static int scan_ascii_word(const window *w, const scan_state *st, size_t start, 
     o->len = end - start;
     o->kind = (acc & AW_ALPHA) ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
     o->flags = ascii_word_flags(acc);
-    o->ascii = 1;
+    o->ascii = !(acc & AW_NONASCII); /* emit() normalizes a curly apostrophe's word */
     o->upper = (acc & AW_UPPER) != 0;
     return 1;
 }
