@@ -230,7 +230,7 @@ static ci_status count_window(ci_theme_assigner *s, int64_t ts, int unassigned)
  * centroids, so the k sums advance side by side (no chain of dependent
  * adds, and it vectorizes) while each one still adds the same terms in the
  * same order: the results are the same to the bit. */
-static void nearest(const ci_theme_assigner *s, const float *z, int *theme, double *sim)
+static void nearest(ci_theme_assigner *s, const float *z, int *theme, double *sim)
 {
     const ci_theme_model *m = s->m;
     int best = -1;
