@@ -1153,7 +1153,7 @@ static inline int plain_punct(uint8_t b)
 /* Negation forms without an apostrophe, placed by a perfect hash of their
  * first 8 bytes (zero-padded, little-endian) so that the word path checks a
  * word with one multiply and one compare.  The same words as is_negation();
- * a test compares the two on every form. */
+ * test_negation_forms checks every form, and near misses, on both paths. */
 #define NEG_HASH_MUL UINT64_C(0x438fc2677e38b8ad)
 static const char neg_slot[64][9] = {
     [1] = "cant", [2] = "cannot", [4] = "shant", [9] = "dont", [10] = "wont", [12] = "darent",

@@ -6,11 +6,12 @@
  * chunk", 1000-2000 bytes), then the text.  The text is tokenized once fed
  * whole, and again fed in chunks of the chosen sizes (cycled), each chunk in
  * its own exactly-sized heap buffer that is freed as soon as the tokenizer
- * may let go of it.  Invariant: both runs give the same tokens (kind, flags,
+ * may let go of it.  Invariant: every run gives the same tokens (kind, flags,
  * offset, length, normalized text), offsets increase and lie in the text,
  * and every normalized text is valid UTF-8 and equal to ci_normalize() of the
- * token's source bytes (as the header documents).  The chunked run reuses the
- * tokenizer after ci_tokenizer_reset(). */
+ * token's source bytes (as the header documents).  A third run feeds the
+ * text whole and finishes before draining, as a host with a complete message
+ * does.  The later runs reuse the tokenizer after ci_tokenizer_reset(). */
 #include "fuzz.h"
 
 typedef struct tok_rec {
@@ -117,6 +118,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_ERR_STATE);
     FZ_CHECK(ci_tokenizer_feed(tok, "x", 1) == CI_ERR_STATE);
 
+    /* whole and finished before draining (how a host tokenizes a complete
+     * message): the fast paths settle the last token too */
+    FZ_CHECK(ci_tokenizer_reset(tok) == CI_OK);
+    tok_list finished = {0};
+    FZ_CHECK(ci_tokenizer_feed(tok, text, len) == CI_OK);
+    FZ_CHECK(ci_tokenizer_finish(tok) == CI_OK);
+    FZ_CHECK(drain(tok, &finished, text, len) == CI_DONE);
+
     /* chunked, on the same tokenizer after a reset */
     FZ_CHECK(ci_tokenizer_reset(tok) == CI_OK);
     tok_list chunked = {0};
@@ -143,18 +152,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_OK);
     FZ_CHECK(drain(tok, &chunked, text, len) == CI_DONE);
 
-    FZ_CHECK(whole.n == chunked.n);
-    for (size_t i = 0; i < whole.n; i++) {
-        const tok_rec *a = &whole.v[i], *b = &chunked.v[i];
-        FZ_CHECK(a->kind == b->kind);
-        FZ_CHECK(a->flags == b->flags);
-        FZ_CHECK(a->offset == b->offset);
-        FZ_CHECK(a->length == b->length);
-        FZ_CHECK(a->norm_len == b->norm_len);
-        FZ_CHECK(memcmp(whole.arena + a->norm_off, chunked.arena + b->norm_off, a->norm_len) == 0);
+    const tok_list *others[] = {&chunked, &finished};
+    for (size_t o = 0; o < 2; o++) {
+        const tok_list *x = others[o];
+        FZ_CHECK(whole.n == x->n);
+        for (size_t i = 0; i < whole.n; i++) {
+            const tok_rec *a = &whole.v[i], *b = &x->v[i];
+            FZ_CHECK(a->kind == b->kind);
+            FZ_CHECK(a->flags == b->flags);
+            FZ_CHECK(a->offset == b->offset);
+            FZ_CHECK(a->length == b->length);
+            FZ_CHECK(a->norm_len == b->norm_len);
+            FZ_CHECK(memcmp(whole.arena + a->norm_off, x->arena + b->norm_off, a->norm_len) == 0);
+        }
     }
     list_free(&whole);
     list_free(&chunked);
+    list_free(&finished);
     ci_tokenizer_free(tok);
     return 0;
 }
