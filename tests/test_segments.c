@@ -351,6 +351,48 @@ static void test_day_patterns(void **state)
     }
 }
 
+/* Many more distinct combinations than the combination cache has slots
+ * (4096), arriving in an order that makes them collide and evict each
+ * other: every one still gets exactly its own signals. */
+static void test_many_combinations(void **state)
+{
+    (void)state;
+    enum { VALUES = 9000, N = 36000 };
+    ci_analyzer *an = new_analyzer(NULL, NULL);
+    char buf[32];
+    for (size_t i = 0; i < N; i++) {
+        size_t v = (i * 7919) % VALUES;
+        snprintf(buf, sizeof buf, "p%zu", v);
+        ci_attr at[2] = {{S("product"), S(buf)}, {S("tier"), S(v % 2 ? "pro" : "free")}};
+        ci_signal s;
+        ci_signal_init(&s);
+        s.kind = CI_SIGNAL_SURVEY;
+        s.has = CI_HAS_NPS;
+        s.nps = (double)(v % 11);
+        s.attrs = at;
+        s.n_attrs = 2;
+        assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
+    }
+    for (size_t v = 0; v < VALUES; v += 7) {
+        snprintf(buf, sizeof buf, "p%zu", v);
+        ci_str vals[3] = {{NULL, 0}, {NULL, 0}, S(buf)};
+        size_t idx;
+        assert_int_equal(ci_analyzer_find(an, vals, &idx), CI_OK);
+        ci_segment_stats st;
+        ci_segment_stats_init(&st);
+        assert_int_equal(ci_analyzer_segment(an, idx, NULL, &st), CI_OK);
+        assert_int_equal(st.count, N / VALUES);
+        assert_int_equal(st.nps_responses, N / VALUES);
+        vals[0] = S(v % 2 ? "pro" : "free");
+        assert_int_equal(ci_analyzer_find(an, vals, &idx), CI_OK);
+        assert_int_equal(ci_analyzer_segment(an, idx, NULL, &st), CI_OK);
+        assert_int_equal(st.count, N / VALUES);
+        vals[0] = S(v % 2 ? "free" : "pro");
+        assert_int_equal(ci_analyzer_find(an, vals, &idx), CI_ERR_NOT_FOUND);
+    }
+    ci_analyzer_free(an);
+}
+
 /* A cell counts in 32 bits; past CI_CELL_MAX its totals move to a 64-bit
  * spill record.  Four billion adds are too many for a test, so the cell is
  * told it already holds CI_CELL_MAX - 1 signals (only count: every other
@@ -546,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_day_patterns),
         cmocka_unit_test(test_cell_spill),
+        cmocka_unit_test(test_many_combinations),
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_allocation_failures),

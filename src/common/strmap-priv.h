@@ -40,14 +40,17 @@ void ci_strmap_clear(ci_strmap *m);
 static inline int ci_same_bytes(const char *a, const char *b, size_t n)
 {
     uint64_t x, y;
-    while (n >= 8) {
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return 0;
-        a += 8;
-        b += 8;
-        n -= 8;
+    if (n >= 8) {
+        for (size_t k = 0; k + 8 < n; k += 8) {
+            memcpy(&x, a + k, 8);
+            memcpy(&y, b + k, 8);
+            if (x != y)
+                return 0;
+        }
+        /* the last 8 bytes, overlapping what was compared */
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
     }
     if (n >= 4) {
         uint32_t x1, y1, x2, y2;
@@ -57,10 +60,8 @@ static inline int ci_same_bytes(const char *a, const char *b, size_t n)
         memcpy(&y2, b + n - 4, 4);
         return x1 == y1 && x2 == y2;
     }
-    for (; n; n--)
-        if (*a++ != *b++)
-            return 0;
-    return 1;
+    /* 0 to 3 bytes: first, middle and last cover them all */
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
 static inline uint32_t ci_strmap_hash(const char *s, size_t n)

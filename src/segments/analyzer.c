@@ -64,6 +64,7 @@ CI_API void ci_analyzer_free(ci_analyzer *an)
     ci_dealloc(&a, an->cex);
     ci_strmap_free(&an->combos);
     ci_u64map_free(&an->cells, &a);
+    ci_dealloc(&a, an->ccache);
     for (size_t c = 0; c < an->cday_cap; c++)
         ci_dealloc(&a, an->cday[c].ids);
     ci_dealloc(&a, an->cday);
@@ -308,6 +309,58 @@ static void combo_values(ci_analyzer *an, const char *k, ci_str *store)
         an->vals[d] = &store[d];
         o += len;
     }
+}
+
+/* A direct-mapped cache in front of the combinations map: a slot by a hash
+ * of the current values, holding the combination last seen there.  A hit,
+ * checked against the combination's own key, spares building the key,
+ * hashing it whole and probing the map.  Combination ids never change, so
+ * entries never go stale; a collision just costs the map lookup. */
+#define COMBO_CACHE_BITS 12
+
+static size_t combo_slot(const ci_analyzer *an)
+{
+    /* a slot index, not a map hash: the length and the first and last
+     * bytes of each value, multiplied into the top bits, are enough */
+    uint64_t h = 0;
+    for (size_t d = 0; d < an->ndims; d++) {
+        const char *v = an->vals[d]->data;
+        size_t n = an->vals[d]->len;
+        uint64_t a = n, b = 0;
+        if (n >= 8) {
+            memcpy(&a, v, 8);
+            memcpy(&b, v + n - 8, 8);
+        } else if (n >= 4) {
+            uint32_t x, y;
+            memcpy(&x, v, 4);
+            memcpy(&y, v + n - 4, 4);
+            a = x;
+            b = y;
+        } else if (n) {
+            a = (uint64_t)(uint8_t)v[0] << 8 | (uint8_t)v[n - 1];
+        }
+        h = (h ^ a ^ (b << 1) ^ n) * UINT64_C(0x9E3779B97F4A7C15);
+    }
+    return (size_t)(h >> (64 - COMBO_CACHE_BITS));
+}
+
+/* The combination in slot if its values are the current ones, or -1. */
+static long combo_cached(const ci_analyzer *an, size_t slot)
+{
+    uint32_t c = an->ccache ? an->ccache[slot] : 0;
+    if (!c)
+        return -1;
+    size_t kl, o = 0;
+    const char *k = ci_strmap_key(&an->combos, c - 1, &kl);
+    for (size_t d = 0; d < an->ndims; d++) {
+        uint32_t len;
+        memcpy(&len, k + o, 4);
+        o += 4;
+        if (len != an->vals[d]->len || !ci_same_bytes(k + o, an->vals[d]->data, len))
+            return -1;
+        o += len;
+    }
+    return (long)c - 1;
 }
 
 /* Segment key: mask, then length-prefixed values of its dimensions. */
@@ -559,16 +612,21 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         if (d >= 0)
             an->vals[d] = &at->value;
     }
-    size_t keybytes = 0;
-    for (size_t d = 0; d < an->ndims; d++)
-        keybytes += 4 + an->vals[d]->len;
     ci_status st;
-    if (keybytes + 16 > an->key_cap &&
-        (st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
-        return st;
-    size_t kl = combo_key(an, an->key);
-    uint32_t h = ci_strmap_hash(an->key, kl);
-    long combo = ci_strmap_find_h(&an->combos, an->key, kl, h);
+    if (!an->ccache) /* best effort: without it, every add takes the map */
+        an->ccache = ci_calloc(&an->a, (size_t)1 << COMBO_CACHE_BITS, sizeof(uint32_t));
+    size_t slot = combo_slot(an), kl = 0;
+    long combo = combo_cached(an, slot);
+    if (combo < 0) {
+        size_t keybytes = 0;
+        for (size_t d = 0; d < an->ndims; d++)
+            keybytes += 4 + an->vals[d]->len;
+        if (keybytes + 16 > an->key_cap &&
+            (st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
+            return st;
+        kl = combo_key(an, an->key);
+        combo = ci_strmap_find_h(&an->combos, an->key, kl, ci_strmap_hash(an->key, kl));
+    }
     uint32_t day = day_code(an, sig->timestamp);
     long cell = combo >= 0 ? cell_find(an, (uint32_t)combo, day) : -1;
     /* reserve what this signal may create, so the updates cannot fail */
@@ -623,6 +681,8 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         an->cex[combo].items = items;
         an->cex[combo].n = 0;
     }
+    if (an->ccache)
+        an->ccache[slot] = (uint32_t)combo + 1;
     if (cell < 0) {
         int added;
         cell = ci_u64map_put(&an->cells, (uint64_t)combo << 32 | day, (uint32_t)an->cells.count, &added);

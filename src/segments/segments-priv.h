@@ -209,6 +209,7 @@ struct ci_analyzer {
     u64map spill_of;         /* cell id -> index in spill, for cells past CI_CELL_MAX */
     stats *spill;
     size_t nspill, spill_cap;
+    uint32_t *ccache;        /* combo id + 1 by a hash of the values, or NULL */
     day_index *cday;         /* per combo, a cache of cells (grown on use) */
     size_t cday_cap;
     uint64_t *ctheme;        /* per cell x ntheme */
