@@ -1357,6 +1357,59 @@ static void test_vector_mode(void **state)
     ci_theme_trainer_free(t);
 }
 
+/* Scale does not matter down to subnormal floats: with every component
+ * times 2^-130 the squared norm is about 1e-78, whose 1/sqrt overflows
+ * float.  Such vectors used to turn to NaN (NaN similarities, one theme);
+ * they must cluster exactly like the same vectors at scale 1. */
+static void test_vector_tiny_scale(void **state)
+{
+    (void)state;
+    const float tiny = ldexpf(1.0f, -130);
+    ci_theme_options o = opts_k(VCLUSTERS, 3);
+    ci_theme_trainer *t1 = NULL, *t2 = NULL;
+    assert_int_equal(ci_theme_trainer_new(&o, NULL, &t1), CI_OK);
+    assert_int_equal(ci_theme_trainer_new(&o, NULL, &t2), CI_OK);
+    uint64_t s = 777;
+    float v[VDIM], w[VDIM];
+    for (int i = 0; i < VCLUSTERS * VPER; i++) {
+        cluster_vec((i * 3) % VCLUSTERS, &s, v);
+        for (int j = 0; j < VDIM; j++)
+            w[j] = v[j] * tiny;
+        assert_int_equal(ci_theme_trainer_add_vector(t1, v, VDIM, "x", 1), CI_OK);
+        assert_int_equal(ci_theme_trainer_add_vector(t2, w, VDIM, "x", 1), CI_OK);
+    }
+    ci_theme_model *m1 = NULL, *m2 = NULL;
+    assert_int_equal(ci_theme_trainer_fit(t1, &m1), CI_OK);
+    assert_int_equal(ci_theme_trainer_fit(t2, &m2), CI_OK);
+    assert_int_equal(ci_theme_model_count(m2), VCLUSTERS);
+    for (size_t i = 0; i < VCLUSTERS * VPER; i++) {
+        int th1, th2;
+        double s1, s2;
+        assert_int_equal(ci_theme_trainer_assignment(t1, i, &th1, &s1), CI_OK);
+        assert_int_equal(ci_theme_trainer_assignment(t2, i, &th2, &s2), CI_OK);
+        assert_int_equal(th2, th1);
+        assert_true(isfinite(s2) && fabs(s2 - s1) < 1e-3);
+    }
+    ci_theme_assigner *a = NULL;
+    assert_int_equal(ci_theme_assigner_new(m2, 0, NULL, &a), CI_OK);
+    for (int c = 0; c < VCLUSTERS; c++) {
+        cluster_vec(c, &s, v);
+        int th1, th2;
+        double s1, s2;
+        for (int j = 0; j < VDIM; j++)
+            w[j] = v[j] * tiny;
+        assert_int_equal(ci_theme_assign_vector(a, v, VDIM, CI_TIME_NONE, &th1, &s1), CI_OK);
+        assert_int_equal(ci_theme_assign_vector(a, w, VDIM, CI_TIME_NONE, &th2, &s2), CI_OK);
+        assert_int_equal(th2, th1);
+        assert_true(th2 >= 0 && isfinite(s2) && fabs(s2 - s1) < 1e-3);
+    }
+    ci_theme_assigner_free(a);
+    ci_theme_model_free(m1);
+    ci_theme_model_free(m2);
+    ci_theme_trainer_free(t1);
+    ci_theme_trainer_free(t2);
+}
+
 /* The text given with each vector is "for labels and examples": a theme's
  * label and top terms come from its texts. */
 static void test_vector_labels(void **state)
@@ -2041,6 +2094,7 @@ int main(void)
         cmocka_unit_test(test_load_version_and_garbage),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_vector_mode),
+        cmocka_unit_test(test_vector_tiny_scale),
         cmocka_unit_test(test_vector_labels),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_bad_arguments),

@@ -27,11 +27,8 @@ static void normalize_row(float *v, size_t d)
     double s = 0;
     for (size_t i = 0; i < d; i++)
         s += (double)v[i] * v[i];
-    if (s > 0) {
-        float inv = (float)(1.0 / sqrt(s));
-        for (size_t i = 0; i < d; i++)
-            v[i] *= inv;
-    }
+    if (s > 0)
+        ci_scale_unit(v, d, s);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -323,9 +323,7 @@ CI_API ci_status ci_theme_assign(ci_theme_assigner *s, const char *text, size_t 
         for (size_t t = 0; t < m->d; t++)
             zz += (double)s->z[t] * s->z[t];
         if (zz > 0) {
-            float inv = (float)(1.0 / sqrt(zz));
-            for (size_t t = 0; t < m->d; t++)
-                s->z[t] *= inv;
+            ci_scale_unit(s->z, m->d, zz);
             nearest(s, s->z, &th, &sim);
         }
     }

@@ -3,6 +3,7 @@
 #ifndef CI_THEMES_PRIV_H
 #define CI_THEMES_PRIV_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,25 @@ static inline uint64_t ci_rng_next(ci_rng *r)
 static inline double ci_rng_unit(ci_rng *r)
 {
     return (double)(ci_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Scales v[0..n) to unit length, given ss = its squared norm (> 0).
+ * Multiplying by a float 1/norm is what every stage does, so fitted and
+ * assigned vectors agree to the bit; but when the norm is below about
+ * 1e-38 (a host vector or a stored projection of subnormal floats) that
+ * reciprocal overflows float to infinity and the vector would turn to NaN,
+ * so such vectors are divided in double instead. */
+static inline void ci_scale_unit(float *v, size_t n, double ss)
+{
+    float inv = (float)(1.0 / sqrt(ss));
+    if (inv <= 3.4e38f) {
+        for (size_t i = 0; i < n; i++)
+            v[i] *= inv;
+    } else {
+        double norm = sqrt(ss);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (float)(v[i] / norm);
+    }
 }
 
 /* Spherical k-means on n unit rows of dimension d (row-major).  Writes the

@@ -336,9 +336,8 @@ CI_API ci_status ci_theme_trainer_add_vector(ci_theme_trainer *t, const float *v
     size_t slot = t->ndocs;
     if ((st = record_text(t, text ? text : "", len, 1)) != CI_OK)
         return st;
-    float inv = (float)(1.0 / sqrt(ss));
-    for (size_t i = 0; i < dims; i++)
-        t->vecs[slot * dims + i] = vec[i] * inv;
+    memcpy(t->vecs + slot * dims, vec, dims * sizeof(float));
+    ci_scale_unit(t->vecs + slot * dims, dims, ss);
     t->vector_mode = 1;
     t->vdims = dims;
     return CI_OK;
@@ -452,9 +451,10 @@ static ci_status build_tfidf(ci_theme_trainer *t, const uint32_t *col, size_t nc
             x->val[k] = w;
             ss += (double)w * w;
         }
-        float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0;
-        for (size_t k = start; k < x->nnz; k++)
-            x->val[k] *= inv;
+        if (ss > 0)
+            ci_scale_unit(x->val + start, x->nnz - start, ss);
+        else
+            memset(x->val + start, 0, (x->nnz - start) * sizeof(float));
         x->row[d + 1] = (uint32_t)x->nnz;
     }
     return CI_OK;
@@ -475,9 +475,10 @@ static void project_rows(const ci_csr *x, const float *proj, size_t d, float *z)
         double ss = 0;
         for (size_t t = 0; t < d; t++)
             ss += (double)zr[t] * zr[t];
-        float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0;
-        for (size_t t = 0; t < d; t++)
-            zr[t] *= inv;
+        if (ss > 0)
+            ci_scale_unit(zr, d, ss);
+        else
+            memset(zr, 0, d * sizeof(float));
     }
 }
 
@@ -1279,9 +1280,7 @@ static ci_status stream_add(ci_theme_trainer *t, const char *text, size_t len)
         m->bval[q] = (1.0f + logf(m->bval[q])) * m->idf[m->bcol[q]];
         ss += (double)m->bval[q] * m->bval[q];
     }
-    float inv = (float)(1.0 / sqrt(ss));
-    for (size_t q = start; q < m->bnnz; q++)
-        m->bval[q] *= inv;
+    ci_scale_unit(m->bval + start, m->bnnz - start, ss); /* idf >= 1: ss > 0 */
     if ((st = ci_grow(&t->a, (void **)&m->btext, &m->btext_cap, m->btext_len + len + 1, 1)) != CI_OK) {
         m->bnnz = start;
         return st;
