@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "../common/strmap-priv.h"
+#include "../common/u64map-priv.h"
 #include "libci.h"
 
 /* ---- exact sums (Shewchuk) and Welford/Chan moments ---------------------- */
@@ -95,28 +96,6 @@ static inline unsigned ci_popcount(uint32_t x)
         c++;
     return c;
 }
-
-/* ---- a uint64 -> uint32 open-addressing map ------------------------------ */
-
-typedef struct u64slot {
-    uint64_t key;
-    uint32_t val; /* value + 1; 0 = empty slot */
-} u64slot;
-
-/* Key and value side by side: one cache line per probe, which is what an
- * add costs when cells outgrow the cache. */
-typedef struct u64map {
-    u64slot *slots;
-    size_t nslots, count;
-} u64map;
-
-ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra);
-/* Index stored for key, or -1. */
-long ci_u64map_get(const u64map *m, uint64_t key);
-/* Insert (room reserved); returns the stored value (val if new). */
-uint32_t ci_u64map_put(u64map *m, uint64_t key, uint32_t val, int *added);
-void ci_u64map_clear(u64map *m);
-void ci_u64map_free(u64map *m, const ci_alloc *a);
 
 /* ---- examples ------------------------------------------------------------ */
 
