@@ -339,6 +339,58 @@ static double compound(ci_sentiment *s, const char *t)
     return score(s, t).compound;
 }
 
+/* Phrases, intent patterns and rule words are matched on the entries of
+ * the tokens (see lex_index()): words that the lexicon has only inside a
+ * phrase or a pattern, overlays, and a lexicon without the rule words. */
+static void test_phrase_and_intent_steps(void **state)
+{
+    (void)state;
+    const char *base_text = "zorp quux blat\t-3\n@intent\tconfusion\tflim * flam\t0.9\n"
+                            "good\t2\nbad\t-2\n";
+    ci_lexicon *empty = NULL, *base = NULL, *over = NULL;
+    assert_int_equal(ci_lexicon_new_empty(NULL, &empty), CI_OK);
+    assert_int_equal(ci_lexicon_load_buffer(empty, base_text, strlen(base_text), CI_LEXICON_SIMPLE,
+                                            NULL, &base, NULL),
+                     CI_OK);
+    ci_sentiment *s = scorer(base, 0, 0, 0);
+    assert_true(compound(s, "the Zorp quux BLAT today") < -0.4);
+    assert_true(compound(s, "zorp quux") == 0);       /* a prefix has no valence */
+    assert_true(compound(s, "zorp. quux blat") == 0); /* nor across sentences */
+    assert_true(compound(s, "zorp, quux blat") == 0); /* nor across punctuation */
+    /* "but" and "never so" work in a lexicon that does not list them */
+    assert_true(compound(s, "good but bad") < 0);
+    assert_true(compound(s, "bad but good") > 0);
+    assert_true(compound(s, "never so good") > compound(s, "good"));
+    ci_sentiment_result r = score(s, "flim whatever flam");
+    assert_true(r.intent_flags & (1u << CI_INTENT_CONFUSION));
+    assert_true(r.intent[CI_INTENT_CONFUSION] > 0.89);
+    r = score(s, "flim flam");
+    assert_int_equal(r.intent_flags, 0);
+    r = score(s, "I am not flim x flam");
+    assert_int_equal(r.intent_flags, 0);
+    ci_sentiment_free(s);
+
+    /* an overlay with its own phrase inside the old one: the longest wins */
+    const char *over_text = "quux blat\t2\nzorp\t1\n@intent\tchurn\tquux * *\t0.8\n";
+    assert_int_equal(ci_lexicon_load_buffer(base, over_text, strlen(over_text), CI_LEXICON_SIMPLE,
+                                            NULL, &over, NULL),
+                     CI_OK);
+    s = scorer(over, 0, 1, 0);
+    r = score(s, "zorp quux blat now");
+    assert_true(r.compound < -0.4);
+    assert_int_equal(r.n_contributions, 1);
+    assert_true(r.intent_flags & (1u << CI_INTENT_CHURN));
+    assert_true(compound(s, "quux blat") > 0.3);
+    assert_true(compound(s, "zorp") > 0.2);
+    r = score(s, "flim a flam"); /* the base's patterns are still there */
+    assert_true(r.intent_flags & (1u << CI_INTENT_CONFUSION));
+    assert_false(r.intent_flags & (1u << CI_INTENT_CHURN));
+    ci_sentiment_free(s);
+    ci_lexicon_free(over);
+    ci_lexicon_free(base);
+    ci_lexicon_free(empty);
+}
+
 static void test_native_rules(void **state)
 {
     (void)state;
@@ -560,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_lexicon_gzip),
         cmocka_unit_test(test_lexicon_alloc_failures),
         cmocka_unit_test(test_builtin_lexicon),
+        cmocka_unit_test(test_phrase_and_intent_steps),
         cmocka_unit_test(test_native_rules),
         cmocka_unit_test(test_intents),
         cmocka_unit_test(test_explanations_and_sentences),

@@ -38,6 +38,9 @@ CI_API void ci_lexicon_free(ci_lexicon *lex)
     ci_strmap_free(&lex->norm);
     ci_strmap_free(&lex->emoji);
     ci_strmap_free(&lex->intents);
+    ci_u64map_free(&lex->phrase_next, &a);
+    ci_u64map_free(&lex->intent_next, &a);
+    ci_dealloc(&a, lex->intent_star);
     ci_dealloc(&a, lex->intent_strength);
     ci_dealloc(&a, lex->raw_vals);
     ci_dealloc(&a, lex->norm_vals);
@@ -208,8 +211,6 @@ static ci_status add_intent(ci_lexicon *l, ci_norm_buf *nb, int intent, const ch
     l->intent_strength[idx][intent] = strength;
     if (words > l->max_intent_words)
         l->max_intent_words = words;
-    if (nkl && nk[0] == '*' && (nkl == 1 || nk[1] == ' '))
-        l->intent_star_first = 1;
     /* Register every proper prefix (with no strength) so that matching can
      * stop a walk as soon as no pattern continues it. */
     for (size_t i = 0; i < nkl; i++) {
@@ -272,7 +273,6 @@ static ci_status copy_from(ci_lexicon *l, const ci_lexicon *base)
         memcpy(l->intent_strength[idx], base->intent_strength[i], sizeof l->intent_strength[idx]);
     }
     l->max_intent_words = base->max_intent_words;
-    l->intent_star_first = base->intent_star_first;
     return CI_OK;
 }
 
@@ -570,6 +570,109 @@ static ci_status gunzip(const ci_alloc *a, const char *data, size_t len, char **
     return CI_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/*  The scorer's index                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The norm entry of word (added without flags when missing). */
+static ci_status word_entry(ci_lexicon *l, const char *w, size_t n, uint32_t *entry)
+{
+    lex_value *v;
+    int added;
+    ci_status st = put_value(&l->norm, &l->norm_vals, &l->norm_vals_cap, &l->a, w, n, &v, &added);
+    if (st != CI_OK)
+        return st;
+    if (l->norm.count - 1 > UINT32_MAX - 2)
+        return CI_ERR_LIMIT;
+    *entry = (uint32_t)(v - l->norm_vals);
+    return CI_OK;
+}
+
+/* Offset of the last space in k[0..n), or n when there is none. */
+static size_t last_space(const char *k, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && k[i - 1] != ' ')
+        i--;
+    return i ? i - 1 : n;
+}
+
+/* Build what the scorer looks up once the entries are final: the rule
+ * words' bits, and the phrase and intent steps (see ci_lexicon). */
+static ci_status lex_index(ci_lexicon *l)
+{
+    static const struct {
+        const char *w;
+        uint8_t rules;
+    } rule_words[] = {
+        {"but", RULE_BUT},        {"however", RULE_BUT}, {"never", RULE_NEVER},
+        {"so", RULE_SO_THIS},     {"this", RULE_SO_THIS}, {"without", RULE_WITHOUT},
+        {"doubt", RULE_DOUBT},    {"least", RULE_LEAST}, {"at", RULE_AT_VERY},
+        {"very", RULE_AT_VERY},
+    };
+    ci_status st;
+    uint32_t e, p;
+    for (size_t i = 0; i < sizeof rule_words / sizeof *rule_words; i++) {
+        if ((st = word_entry(l, rule_words[i].w, strlen(rule_words[i].w), &e)) != CI_OK)
+            return st;
+        l->norm_vals[e].rules = rule_words[i].rules;
+    }
+    /* phrases: "a b c" is the step ("a b", "c"); its prefixes are entries */
+    ci_u64map_clear(&l->phrase_next);
+    size_t nkeys = l->norm.count; /* what is added below are single words */
+    for (size_t i = 0; i < nkeys; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&l->norm, i, &kl);
+        size_t sp = last_space(k, kl);
+        if (sp == kl)
+            continue;
+        long pe = ci_strmap_find(&l->norm, k, sp);
+        if (pe < 0)
+            return CI_ERR_FORMAT; /* add_term registers every prefix */
+        /* a copy: adding the word may move the arena k points into */
+        char w[CI_LEXICON_MAX_TERM * 4 + 8];
+        if (kl - sp - 1 > sizeof w)
+            return CI_ERR_LIMIT;
+        memcpy(w, k + sp + 1, kl - sp - 1);
+        if ((st = word_entry(l, w, kl - sp - 1, &e)) != CI_OK ||
+            (st = ci_u64map_reserve(&l->phrase_next, &l->a, 1)) != CI_OK)
+            return st;
+        int added;
+        ci_u64map_put(&l->phrase_next, ((uint64_t)pe + 1) << 32 | e, (uint32_t)i, &added);
+    }
+    ci_u64map_clear(&l->intent_next);
+    ci_dealloc(&l->a, l->intent_star);
+    if (!(l->intent_star = ci_calloc(&l->a, l->intents.count + 1, 1)))
+        return CI_ERR_NOMEM;
+    for (size_t i = 0; i < l->intents.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&l->intents, i, &kl);
+        size_t sp = last_space(k, kl);
+        const char *w = sp == kl ? k : k + sp + 1;
+        size_t wl = sp == kl ? kl : kl - sp - 1;
+        p = 0;
+        if (sp != kl) {
+            long pi = ci_strmap_find(&l->intents, k, sp);
+            if (pi < 0)
+                return CI_ERR_FORMAT; /* add_intent registers every prefix */
+            p = (uint32_t)pi + 1;
+        }
+        if (wl == 1 && w[0] == '*') {
+            e = LEX_ANY_WORD;
+            l->intent_star[p] = 1;
+        } else if ((st = word_entry(l, w, wl, &e)) != CI_OK) {
+            return st;
+        } else {
+            l->norm_vals[e].flags |= p ? LEX_INTENT_LATER : LEX_INTENT_FIRST;
+        }
+        if ((st = ci_u64map_reserve(&l->intent_next, &l->a, 1)) != CI_OK)
+            return st;
+        int added;
+        ci_u64map_put(&l->intent_next, (uint64_t)p << 32 | e, (uint32_t)i, &added);
+    }
+    return CI_OK;
+}
+
 static ci_status new_lexicon(const ci_allocator *alloc, const ci_lexicon *base, ci_lexicon **out)
 {
     ci_alloc a;
@@ -623,6 +726,8 @@ CI_API ci_status ci_lexicon_load_buffer(const ci_lexicon *base, const char *data
     }
     st = parse_text(l, data, len, format, diag);
     ci_dealloc(&l->a, plain);
+    if (st == CI_OK && (st = lex_index(l)) != CI_OK)
+        ci_diag_set(diag, st, -1, -1, 0, "%s", ci_status_string(st));
     if (st != CI_OK) {
         ci_lexicon_free(l);
         return st;
@@ -663,7 +768,13 @@ CI_API ci_status ci_lexicon_new_empty(const ci_allocator *alloc, ci_lexicon **ou
     if (!out)
         return CI_ERR_INVALID;
     *out = NULL;
-    return new_lexicon(alloc, NULL, out);
+    ci_lexicon *l;
+    ci_status st = new_lexicon(alloc, NULL, &l);
+    if (st == CI_OK && (st = lex_index(l)) != CI_OK)
+        ci_lexicon_free(l);
+    else if (st == CI_OK)
+        *out = l;
+    return st;
 }
 
 CI_API ci_status ci_lexicon_new_builtin(const ci_allocator *alloc, ci_lexicon **out)

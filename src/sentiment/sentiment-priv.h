@@ -9,6 +9,7 @@
 
 #include "../common/alloc-priv.h"
 #include "../common/strmap-priv.h"
+#include "../common/u64map-priv.h"
 #include "libci.h"
 
 /* Intents of the first version (see ci_intent in libci.h). */
@@ -19,14 +20,31 @@ enum {
     LEX_VALENCE = 1u << 0,   /* has a valence */
     LEX_BOOSTER = 1u << 1,   /* intensifier or dampener: scalar */
     LEX_NEGATOR = 1u << 2,   /* negates what follows */
-    LEX_PREFIX = 1u << 3     /* a longer phrase starts with these words */
+    LEX_PREFIX = 1u << 3,    /* a longer phrase starts with these words */
+    LEX_INTENT_FIRST = 1u << 4, /* an intent pattern starts with this word */
+    LEX_INTENT_LATER = 1u << 5  /* ... or has it after its first word */
+};
+
+/* Words the native rules single out, by what they do (lex_value.rules). */
+enum {
+    RULE_BUT = 1u << 0,     /* "but", "however" */
+    RULE_NEVER = 1u << 1,   /* "never" (so/this) */
+    RULE_SO_THIS = 1u << 2, /* "so", "this" */
+    RULE_WITHOUT = 1u << 3, /* "without" (doubt) */
+    RULE_DOUBT = 1u << 4,
+    RULE_LEAST = 1u << 5,   /* "least" */
+    RULE_AT_VERY = 1u << 6  /* "at", "very" (least) */
 };
 
 typedef struct lex_value {
     double valence;
     float scalar;
     uint8_t flags;
+    uint8_t rules;          /* RULE_*: set on the rule words, whatever the entries */
 } lex_value;
+
+/* The word "*" of intent patterns, in intent_next keys. */
+#define LEX_ANY_WORD UINT32_MAX
 
 struct ci_lexicon {
     ci_alloc a;
@@ -40,6 +58,13 @@ struct ci_lexicon {
     lex_value *norm_vals;
     size_t norm_vals_cap;
     unsigned max_phrase_words;
+    /* Phrases as steps from one word to the next, so that the scorer
+     * matches them on the norm entries of its tokens (one lookup per token)
+     * instead of joining and hashing strings: (prefix entry + 1) << 32 |
+     * next word's entry -> entry of the longer key.  Every word of a phrase
+     * or an intent pattern has a norm entry (with no flags when it is in the
+     * lexicon only as part of one); built by lex_index(). */
+    u64map phrase_next;
     /* Emoji -> text description (VADER's emoji lexicon). */
     ci_strmap emoji;
     uint32_t *emoji_desc;  /* per emoji entry: offset+1 into desc arena, len */
@@ -53,7 +78,12 @@ struct ci_lexicon {
     float (*intent_strength)[CI_INTENT_COUNT_V1];
     size_t intent_cap;
     unsigned max_intent_words;
-    int intent_star_first;  /* some pattern starts with the "*" wildcard */
+    /* Intent patterns as steps: (intents entry of the prefix + 1, or 0 at
+     * the start) << 32 | norm entry of the next word (LEX_ANY_WORD for "*")
+     * -> intents entry of the longer pattern or prefix. */
+    u64map intent_next;
+    /* Per intents entry + 1 (0: the start): 1 when a "*" step leaves it. */
+    uint8_t *intent_star;
 };
 
 int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v);

@@ -30,6 +30,7 @@ typedef struct ntok {
     uint32_t off, len;     /* in the caller's text */
     uint32_t noff, nlen;   /* normalized text in the arena */
     uint32_t sentence;
+    int32_t entry;         /* norm-map entry of the token's text (items only), or -1 */
     uint16_t flags;        /* CI_TOKEN_* */
     uint8_t kind;
 } ntok;
@@ -79,10 +80,10 @@ struct ci_sentiment {
     size_t ncontribs, contribs_cap;
     char *terms;               /* contribution terms */
     size_t terms_len, terms_cap;
-    char *key;                 /* phrase and intent keys */
-    size_t key_cap;
     double *vals;
     size_t vals_cap;
+    uint32_t *widx;            /* token index of each word-like token */
+    size_t widx_cap;
 };
 
 static const char *const intent_names[CI_INTENT_COUNT] = {
@@ -174,8 +175,8 @@ CI_API void ci_sentiment_free(ci_sentiment *s)
     ci_dealloc(&a, s->sents);
     ci_dealloc(&a, s->contribs);
     ci_dealloc(&a, s->terms);
-    ci_dealloc(&a, s->key);
     ci_dealloc(&a, s->vals);
+    ci_dealloc(&a, s->widx);
     ci_dealloc(&a, s);
 }
 
@@ -194,8 +195,14 @@ static int ends_sentence(const char *norm, size_t n)
     return 0;
 }
 
+static int is_item_kind(int kind)
+{
+    return kind != CI_TOKEN_PUNCT && kind != CI_TOKEN_SYMBOL;
+}
+
 /* Tokenize the whole text and cut it into sentences: after ".", "!" or "?"
- * runs, and at line breaks. */
+ * runs, and at line breaks.  Each word-like token is looked up once here;
+ * the rules, phrases and intents all work from that entry. */
 static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
 {
     ci_status st;
@@ -206,6 +213,9 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
         return st;
     ci_token t;
     ci_token_init(&t);
+    /* the VADER-compatible scorer reads the text its own way: entries are
+     * then only for intents, if the lexicon has any */
+    int lookup = !s->opts.vader_compat || s->lex->intents.count;
     uint32_t sentence = 0;
     int boundary = 0;
     uint64_t prev_end = 0;
@@ -234,6 +244,9 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
         k->kind = (uint8_t)t.kind;
         k->flags = (uint16_t)t.flags;
         k->sentence = sentence;
+        k->entry = lookup && is_item_kind(t.kind)
+                       ? (int32_t)ci_strmap_find(&s->lex->norm, t.norm, t.norm_len)
+                       : -1;
         memcpy(s->arena + s->arena_len, t.norm, t.norm_len);
         s->arena_len += t.norm_len;
         prev_end = t.offset + t.length;
@@ -247,30 +260,9 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
 /*  Native scoring                                                          */
 /* ------------------------------------------------------------------------ */
 
-static int is_item_kind(int kind)
-{
-    return kind != CI_TOKEN_PUNCT && kind != CI_TOKEN_SYMBOL;
-}
-
 static const char *tok_norm(const ci_sentiment *s, const ntok *k)
 {
     return s->arena + k->noff;
-}
-
-#define norm_is(s, k, lit) \
-    ((k)->nlen == sizeof(lit) - 1 && memcmp(tok_norm((s), (k)), (lit), sizeof(lit) - 1) == 0)
-
-/* Append the normalized text of token k to the key buffer. */
-static ci_status key_append(ci_sentiment *s, size_t *klen, const char *src, size_t n, int space)
-{
-    ci_status st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, *klen + n + 2, 1);
-    if (st != CI_OK)
-        return st;
-    if (space)
-        s->key[(*klen)++] = ' ';
-    memcpy(s->key + *klen, src, n);
-    *klen += n;
-    return CI_OK;
 }
 
 /* Collapse runs of 3+ identical bytes to `keep` ("sooo" -> "soo" -> "so"). */
@@ -292,29 +284,22 @@ static size_t deelongate(const char *in, size_t n, char *out, int keep)
 
 /* Find the lexicon entry for the item starting at token index ti: the
  * longest phrase, else the word, else its de-elongated or un-hashed form. */
-static ci_status match_item(ci_sentiment *s, size_t ti, size_t end_tok, long *entry, uint32_t *span)
+static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *entry, uint32_t *span)
 {
     const ci_lexicon *lex = s->lex;
     const ntok *k = &s->toks[ti];
-    const char *w = tok_norm(s, k);
-    size_t wl = k->nlen;
     *entry = -1;
     *span = 1;
-    long e = ci_strmap_find(&lex->norm, w, wl);
+    long e = k->entry;
     if (e >= 0 && (lex->norm_vals[e].flags & LEX_PREFIX)) {
-        size_t klen = 0;
-        ci_status st = key_append(s, &klen, w, wl, 0);
-        if (st != CI_OK)
-            return st;
         uint32_t words = 1;
+        long pe = e;
         for (size_t j = ti + 1; j < end_tok && words < lex->max_phrase_words; j++) {
             const ntok *kj = &s->toks[j];
-            if (!is_item_kind(kj->kind))
+            if (!is_item_kind(kj->kind) || kj->entry < 0)
                 break;
-            if ((st = key_append(s, &klen, tok_norm(s, kj), kj->nlen, 1)) != CI_OK)
-                return st;
             words++;
-            long pe = ci_strmap_find(&lex->norm, s->key, klen);
+            pe = ci_u64map_get(&lex->phrase_next, ((uint64_t)pe + 1) << 32 | (uint32_t)kj->entry);
             if (pe < 0)
                 break;
             if (lex->norm_vals[pe].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) {
@@ -325,12 +310,14 @@ static ci_status match_item(ci_sentiment *s, size_t ti, size_t end_tok, long *en
                 break;
         }
         if (*entry >= 0)
-            return CI_OK;
+            return;
     }
     if (e >= 0 && (lex->norm_vals[e].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR))) {
         *entry = e;
-        return CI_OK;
+        return;
     }
+    const char *w = tok_norm(s, k);
+    size_t wl = k->nlen;
     if ((k->flags & CI_TOKEN_ELONGATED) && wl <= 256) {
         char buf[256];
         for (int keep = 2; keep >= 1; keep--) {
@@ -338,7 +325,7 @@ static ci_status match_item(ci_sentiment *s, size_t ti, size_t end_tok, long *en
             long de = ci_strmap_find(&lex->norm, buf, n);
             if (de >= 0 && (lex->norm_vals[de].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR))) {
                 *entry = de;
-                return CI_OK;
+                return;
             }
         }
     }
@@ -347,7 +334,6 @@ static ci_status match_item(ci_sentiment *s, size_t ti, size_t end_tok, long *en
         if (he >= 0 && (lex->norm_vals[he].flags & LEX_VALENCE))
             *entry = he;
     }
-    return CI_OK;
 }
 
 static int has_two_letters(const ci_sentiment *s, const ntok *k)
@@ -378,8 +364,7 @@ static ci_status build_items(ci_sentiment *s)
         }
         long e;
         uint32_t span;
-        if ((st = match_item(s, ti, end_tok, &e, &span)) != CI_OK)
-            return st;
+        match_item(s, ti, end_tok, &e, &span);
         if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
             return st;
         nitem *it = &s->items[s->nitems++];
@@ -399,13 +384,15 @@ static ci_status build_items(ci_sentiment *s)
         if (k->flags & CI_TOKEN_NEGATION)
             it->negator = 1;
         it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(s, k);
-        it->is_but = span == 1 && (norm_is(s, k, "but") || norm_is(s, k, "however"));
-        it->is_never = norm_is(s, k, "never");
-        it->is_so_this = norm_is(s, k, "so") || norm_is(s, k, "this");
-        it->is_without = norm_is(s, k, "without");
-        it->is_doubt = norm_is(s, k, "doubt");
-        it->is_least = norm_is(s, k, "least");
-        it->is_at_very = norm_is(s, k, "at") || norm_is(s, k, "very");
+        /* the token's own word, even where it starts a phrase */
+        unsigned r = k->entry >= 0 ? lex->norm_vals[k->entry].rules : 0;
+        it->is_but = span == 1 && (r & RULE_BUT);
+        it->is_never = (r & RULE_NEVER) != 0;
+        it->is_so_this = (r & RULE_SO_THIS) != 0;
+        it->is_without = (r & RULE_WITHOUT) != 0;
+        it->is_doubt = (r & RULE_DOUBT) != 0;
+        it->is_least = (r & RULE_LEAST) != 0;
+        it->is_at_very = (r & RULE_AT_VERY) != 0;
         ti += span;
     }
     return CI_OK;
@@ -527,13 +514,10 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
         return st;
     /* Capitals emphasize only when the text mixes case. */
     size_t cased = 0, caps = 0;
-    for (size_t i = 0; i < n; i++) {
-        const ntok *k = &s->toks[s->items[i].tok];
-        if (has_two_letters(s, k)) {
-            cased++;
-            caps += s->items[i].caps;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        caps += s->items[i].caps;
+    for (size_t i = 0; i < n && caps; i++)
+        cased += has_two_letters(s, &s->toks[s->items[i].tok]);
     int cap_diff = caps > 0 && caps < cased;
 
     /* Sentences over items. */
@@ -666,10 +650,31 @@ static ci_status score_vader(ci_sentiment *s, const char *text, size_t len,
 /*  Intents                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* Is the word-like token at t0 negated: a negator among the three words
+ * before it, in its clause? */
+static int intent_negated(const ci_sentiment *s, size_t t0)
+{
+    const ci_lexicon *lex = s->lex;
+    uint32_t sentence = s->toks[t0].sentence;
+    for (size_t b = 1, seen = 0; b <= t0 && seen < 3; b++) {
+        const ntok *p = &s->toks[t0 - b];
+        if (p->sentence != sentence || p->kind == CI_TOKEN_PUNCT)
+            return 0; /* negation does not cross a clause */
+        if (!is_item_kind(p->kind))
+            continue;
+        seen++;
+        if ((p->flags & CI_TOKEN_NEGATION) ||
+            (p->entry >= 0 && (lex->norm_vals[p->entry].flags & LEX_NEGATOR)))
+            return 1;
+    }
+    return 0;
+}
+
 /* Patterns are matched on word-like tokens, with "*" standing for any one
- * word; the lexicon keeps every pattern prefix, so a walk stops as soon as
- * no pattern can continue.  A negator in the three words before a match
- * cancels it ("I'm not confused"). */
+ * word.  The walk from each word follows the lexicon's intent steps on the
+ * tokens' entries (every prefix of a pattern is a step), so it stops as
+ * soon as no pattern can continue.  A negator in the three words before a
+ * match cancels it ("I'm not confused"). */
 static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
 {
     const ci_lexicon *lex = s->lex;
@@ -678,83 +683,51 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         miss[k] = 1.0;
     if (lex->intents.count == 0)
         goto done;
-    /* word-like token indexes */
     size_t nw = 0;
-    for (size_t t = 0; t < s->ntoks; t++)
-        nw += is_item_kind(s->toks[t].kind);
     ci_status st;
-    if ((st = GROW(s, vals, vals_cap, nw + 1)) != CI_OK)
+    if ((st = GROW(s, widx, widx_cap, s->ntoks + 1)) != CI_OK)
         return st;
-    /* reuse vals as an index list (small integers are exact in doubles) */
-    size_t w = 0;
     for (size_t t = 0; t < s->ntoks; t++)
         if (is_item_kind(s->toks[t].kind))
-            s->vals[w++] = (double)t;
+            s->widx[nw++] = (uint32_t)t;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
-    if ((st = ci_grow(&s->a, (void **)&s->key, &s->key_cap, 64 * 1024, 1)) != CI_OK)
-        return st;
     for (size_t i = 0; i < nw; i++) {
-        /* up to 2^maxw candidate keys, pruned by the prefix set */
-        size_t cand_len[32];
+        /* candidates: intents entry + 1 of each live prefix (0: none yet) */
+        uint32_t cand[32], next[32];
         size_t ncand = 1;
-        cand_len[0] = 0;
-        size_t key_base = 0;
-        (void)key_base;
+        cand[0] = 0;
+        int negated = -1; /* not known yet */
+        uint32_t sentence = s->toks[s->widx[i]].sentence;
         for (size_t j = i; j < nw && j < i + maxw && ncand; j++) {
-            const ntok *k = &s->toks[(size_t)s->vals[j]];
-            if (k->sentence != s->toks[(size_t)s->vals[i]].sentence)
+            const ntok *k = &s->toks[s->widx[j]];
+            if (k->sentence != sentence)
                 break;
-            size_t next_len[32], nnext = 0;
+            size_t nnext = 0;
+            /* the step on the word itself, and the "*" step: each tried only
+             * where the lexicon has one (most words are in no pattern) */
+            unsigned wf = k->entry >= 0 ? lex->norm_vals[k->entry].flags : 0;
             for (size_t c = 0; c < ncand; c++) {
-                /* no pattern starts with "*": skip that lookup on first words */
-                int alts = (j == i && !lex->intent_star_first) ? 1 : 2;
-                for (int alt = 0; alt < alts && nnext < 32; alt++) {
-                    /* each candidate lives in its own 1 KiB slot of the key buffer */
-                    size_t slot_src = c * 1024, slot_dst = (32 + nnext) * 1024;
-                    size_t kl = cand_len[c];
-                    const char *wtxt = alt ? "*" : tok_norm(s, k);
-                    size_t wl = alt ? 1 : k->nlen;
-                    if (kl + wl + 1 > 1000)
+                for (int alt = 0; alt < 2 && nnext < 32; alt++) {
+                    if (alt ? !lex->intent_star[cand[c]]
+                            : !(wf & (cand[c] ? LEX_INTENT_LATER : LEX_INTENT_FIRST)))
                         continue;
-                    memmove(s->key + slot_dst, s->key + slot_src, kl);
-                    if (kl)
-                        s->key[slot_dst + kl++] = ' ';
-                    memcpy(s->key + slot_dst + kl, wtxt, wl);
-                    kl += wl;
-                    long e = ci_strmap_find(&lex->intents, s->key + slot_dst, kl);
+                    uint32_t word = alt ? LEX_ANY_WORD : (uint32_t)k->entry;
+                    long e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | word);
                     if (e < 0)
                         continue;
                     const float *str = lex->intent_strength[e];
                     int any = 0;
                     for (int q = 0; q < CI_INTENT_COUNT; q++)
                         any |= str[q] > 0;
-                    int negated = 0;
-                    if (any) {
-                    size_t t0 = (size_t)s->vals[i];
-                    for (size_t b = 1, seen = 0; b <= t0 && seen < 3; b++) {
-                        const ntok *p = &s->toks[t0 - b];
-                        if (p->sentence != k->sentence || p->kind == CI_TOKEN_PUNCT)
-                            break; /* negation does not cross a clause */
-                        if (!is_item_kind(p->kind))
-                            continue;
-                        seen++;
-                        long pe = ci_strmap_find(&lex->norm, tok_norm(s, p), p->nlen);
-                        if ((p->flags & CI_TOKEN_NEGATION) ||
-                            (pe >= 0 && (lex->norm_vals[pe].flags & LEX_NEGATOR)))
-                            negated = 1;
-                    }
-                    }
+                    if (any && negated < 0)
+                        negated = intent_negated(s, s->widx[i]);
                     for (int q = 0; q < CI_INTENT_COUNT && any; q++)
                         if (str[q] > 0 && !negated)
                             miss[q] *= 1.0 - (double)str[q];
-                    next_len[nnext++] = kl;
+                    next[nnext++] = (uint32_t)e + 1;
                 }
             }
-            /* move the surviving candidates down to slots 0.. */
-            for (size_t c = 0; c < nnext; c++) {
-                memmove(s->key + c * 1024, s->key + (32 + c) * 1024, next_len[c]);
-                cand_len[c] = next_len[c];
-            }
+            memcpy(cand, next, nnext * sizeof *cand);
             ncand = nnext;
         }
     }
