@@ -691,13 +691,17 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         if (is_item_kind(s->toks[t].kind))
             s->widx[nw++] = (uint32_t)t;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
+    int star_first = lex->intent_star[0];
     for (size_t i = 0; i < nw; i++) {
+        const ntok *first = &s->toks[s->widx[i]];
+        if (!star_first && (first->entry < 0 || !(lex->norm_vals[first->entry].flags & LEX_INTENT_FIRST)))
+            continue; /* most words start no pattern */
         /* candidates: intents entry + 1 of each live prefix (0: none yet) */
         uint32_t cand[32], next[32];
         size_t ncand = 1;
         cand[0] = 0;
         int negated = -1; /* not known yet */
-        uint32_t sentence = s->toks[s->widx[i]].sentence;
+        uint32_t sentence = first->sentence;
         for (size_t j = i; j < nw && j < i + maxw && ncand; j++) {
             const ntok *k = &s->toks[s->widx[j]];
             if (k->sentence != sentence)
