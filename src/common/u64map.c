@@ -4,14 +4,6 @@
 
 #include "u64map-priv.h"
 
-static size_t slot_of(uint64_t k, size_t mask)
-{
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    return (size_t)k & mask;
-}
-
 ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra)
 {
     size_t need = m->count + extra;
@@ -26,7 +18,7 @@ ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra)
     for (size_t i = 0; i < m->nslots; i++) {
         if (!m->slots[i].val)
             continue;
-        size_t j = slot_of(m->slots[i].key, ns - 1);
+        size_t j = ci_u64map_slot(m->slots[i].key, ns - 1);
         while (slots[j].val)
             j = (j + 1) & (ns - 1);
         slots[j] = m->slots[i];
@@ -37,23 +29,10 @@ ci_status ci_u64map_reserve(u64map *m, const ci_alloc *a, size_t extra)
     return CI_OK;
 }
 
-long ci_u64map_get(const u64map *m, uint64_t key)
-{
-    if (!m->nslots)
-        return -1;
-    size_t mask = m->nslots - 1;
-    for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-        if (!m->slots[i].val)
-            return -1;
-        if (m->slots[i].key == key)
-            return (long)m->slots[i].val - 1;
-    }
-}
-
 uint32_t ci_u64map_put(u64map *m, uint64_t key, uint32_t val, int *added)
 {
     size_t mask = m->nslots - 1;
-    for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+    for (size_t i = ci_u64map_slot(key, mask);; i = (i + 1) & mask) {
         if (!m->slots[i].val) {
             m->slots[i].key = key;
             m->slots[i].val = val + 1;

@@ -41,6 +41,7 @@ CI_API void ci_lexicon_free(ci_lexicon *lex)
     ci_u64map_free(&lex->phrase_next, &a);
     ci_u64map_free(&lex->intent_next, &a);
     ci_dealloc(&a, lex->intent_star);
+    ci_dealloc(&a, lex->intent_first);
     ci_dealloc(&a, lex->intent_strength);
     ci_dealloc(&a, lex->raw_vals);
     ci_dealloc(&a, lex->norm_vals);
@@ -670,6 +671,13 @@ static ci_status lex_index(ci_lexicon *l)
         int added;
         ci_u64map_put(&l->intent_next, (uint64_t)p << 32 | e, (uint32_t)i, &added);
     }
+    /* no word is added from here on */
+    ci_dealloc(&l->a, l->intent_first);
+    if (!(l->intent_first = ci_calloc(&l->a, l->norm.count + 1, sizeof(uint32_t))))
+        return CI_ERR_NOMEM;
+    for (size_t w = 0; w < l->norm.count; w++)
+        if (l->norm_vals[w].flags & LEX_INTENT_FIRST)
+            l->intent_first[w] = (uint32_t)ci_u64map_get(&l->intent_next, w) + 1;
     return CI_OK;
 }
 

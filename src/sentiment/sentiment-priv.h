@@ -84,6 +84,10 @@ struct ci_lexicon {
     u64map intent_next;
     /* Per intents entry + 1 (0: the start): 1 when a "*" step leaves it. */
     uint8_t *intent_star;
+    /* Per norm entry: the first step of the patterns that start with that
+     * word (intents entry + 1), or 0; the most frequent step, taken
+     * without hashing. */
+    uint32_t *intent_first;
 };
 
 int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v);

@@ -694,7 +694,7 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
     int star_first = lex->intent_star[0];
     for (size_t i = 0; i < nw; i++) {
         const ntok *first = &s->toks[s->widx[i]];
-        if (!star_first && (first->entry < 0 || !(lex->norm_vals[first->entry].flags & LEX_INTENT_FIRST)))
+        if (!star_first && (first->entry < 0 || !lex->intent_first[first->entry]))
             continue; /* most words start no pattern */
         /* candidates: intents entry + 1 of each live prefix (0: none yet) */
         uint32_t cand[32], next[32];
@@ -716,7 +716,9 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                             : !(wf & (cand[c] ? LEX_INTENT_LATER : LEX_INTENT_FIRST)))
                         continue;
                     uint32_t word = alt ? LEX_ANY_WORD : (uint32_t)k->entry;
-                    long e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | word);
+                    long e = !cand[c] && !alt
+                                 ? (long)lex->intent_first[word] - 1
+                                 : ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | word);
                     if (e < 0)
                         continue;
                     const float *str = lex->intent_strength[e];
