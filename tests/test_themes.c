@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "../src/themes/themes-priv.h" /* test_stem_cache looks inside */
 
 #ifndef SHARED_DIR
 #define SHARED_DIR "../shared"
@@ -1357,6 +1358,50 @@ static void test_vector_mode(void **state)
     ci_theme_trainer_free(t);
 }
 
+/* The featurizer's stem cache (white box): a featurizer that has seen more
+ * distinct words than the cache holds, so that it started over, gives the
+ * same features as fresh featurizers that stem every word. */
+static void test_stem_cache(void **state)
+{
+    (void)state;
+    if (!ci_themes_have_stemmer())
+        skip();
+    ci_alloc a;
+    assert_int_equal(ci_alloc_resolve(NULL, &a), CI_OK);
+    ci_featurizer warm;
+    assert_int_equal(ci_featurizer_init(&warm, &a, 1, 0), CI_OK);
+    static const char *const endings[] = {"ing", "ed", "s", "ly", "ness", "ation"};
+    const size_t n_texts = (CI_STEM_CACHE_WORDS / 5) * 5 / 4, words = 10;
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n_texts; i++) {
+            /* words of letters only (digits would make <id>); the second
+             * pass repeats the first */
+            char text[512];
+            size_t o = 0;
+            for (size_t w = 0; w < words; w++) {
+                /* half unique words, half from a pool of 300 that hit */
+                size_t v = w % 2 ? i * words + w : (i * 7 + w) % 300;
+                text[o++] = (char)('a' + v % 26);
+                for (size_t x = v / 26; x; x /= 26)
+                    text[o++] = (char)('a' + x % 26);
+                o += (size_t)snprintf(text + o, sizeof text - o, "%s ", endings[v % 6]);
+            }
+            ci_featurizer fresh;
+            assert_int_equal(ci_featurizer_init(&fresh, &a, 1, 0), CI_OK);
+            assert_int_equal(ci_featurize(&warm, text, o), CI_OK);
+            assert_int_equal(ci_featurize(&fresh, text, o), CI_OK);
+            assert_int_equal(warm.n, fresh.n);
+            for (size_t k = 0; k < warm.n; k++) {
+                assert_int_equal(warm.len[k], fresh.len[k]);
+                assert_memory_equal(warm.buf + warm.off[k], fresh.buf + fresh.off[k], warm.len[k]);
+            }
+            ci_featurizer_free(&fresh);
+        }
+        assert_true(warm.stem_map.count <= CI_STEM_CACHE_WORDS);
+    }
+    ci_featurizer_free(&warm);
+}
+
 /* Scale does not matter down to subnormal floats: with every component
  * times 2^-130 the squared norm is about 1e-78, whose 1/sqrt overflows
  * float.  Such vectors used to turn to NaN (NaN similarities, one theme);
@@ -2095,6 +2140,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_vector_mode),
         cmocka_unit_test(test_vector_tiny_scale),
+        cmocka_unit_test(test_stem_cache),
         cmocka_unit_test(test_vector_labels),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_bad_arguments),

@@ -64,6 +64,7 @@ ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int 
     memset(f, 0, sizeof *f);
     f->a = *a;
     f->bigrams = bigrams;
+    ci_strmap_init(&f->stem_map, a);
     stop_index(f);
     ci_allocator pub;
     ci_alloc_public(a, &pub);
@@ -100,6 +101,10 @@ void ci_featurizer_free(ci_featurizer *f)
     ci_dealloc(&f->a, f->soff);
     ci_dealloc(&f->a, f->slen);
     ci_dealloc(&f->a, f->surface);
+    ci_strmap_free(&f->stem_map);
+    ci_dealloc(&f->a, f->stem_off);
+    ci_dealloc(&f->a, f->stem_len);
+    ci_dealloc(&f->a, f->stem_buf);
     memset(f, 0, sizeof *f);
 }
 
@@ -136,6 +141,51 @@ static ci_status push(ci_featurizer *f, const char *s, size_t n, const char *sur
     f->n++;
     return CI_OK;
 }
+
+#ifdef CI_HAVE_STEMMER
+/* The stem of w[0..n): from the cache, or from Snowball and then cached.
+ * A cache that cannot grow fails the call like any other allocation (the
+ * caller can retry; nothing half-added stays). */
+static ci_status stem_word(ci_featurizer *f, const char *w, size_t n, const char **out,
+                           size_t *out_len)
+{
+    long i = ci_strmap_find(&f->stem_map, w, n);
+    if (i >= 0) {
+        *out = f->stem_buf + f->stem_off[i];
+        *out_len = f->stem_len[i];
+        return CI_OK;
+    }
+    const sb_symbol *r = sb_stemmer_stem(f->stemmer, (const sb_symbol *)w, (int)n);
+    if (!r)
+        return CI_ERR_NOMEM;
+    size_t rl = (size_t)sb_stemmer_length(f->stemmer);
+    *out = (const char *)r;
+    *out_len = rl;
+    if (f->stem_map.count >= CI_STEM_CACHE_WORDS) {
+        ci_strmap_clear(&f->stem_map);
+        f->stem_buf_len = 0;
+    }
+    size_t need = f->stem_map.count + 1, cap = f->stem_cap;
+    ci_status st;
+    if ((st = ci_grow(&f->a, (void **)&f->stem_off, &cap, need, sizeof *f->stem_off)) != CI_OK)
+        return st;
+    cap = f->stem_cap;
+    if ((st = ci_grow(&f->a, (void **)&f->stem_len, &cap, need, sizeof *f->stem_len)) != CI_OK)
+        return st;
+    f->stem_cap = cap;
+    if ((st = ci_grow(&f->a, (void **)&f->stem_buf, &f->stem_buf_cap, f->stem_buf_len + rl + 1, 1)) != CI_OK)
+        return st;
+    size_t idx;
+    int added;
+    if ((st = ci_strmap_put(&f->stem_map, w, n, &idx, &added)) != CI_OK)
+        return st;
+    memcpy(f->stem_buf + f->stem_buf_len, r, rl);
+    f->stem_off[idx] = (uint32_t)f->stem_buf_len;
+    f->stem_len[idx] = (uint32_t)rl;
+    f->stem_buf_len += rl;
+    return CI_OK;
+}
+#endif
 
 static int has_digit(const char *s, size_t n)
 {
@@ -199,10 +249,11 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
             }
 #ifdef CI_HAVE_STEMMER
             if (f->stemmer) {
-                const sb_symbol *r = sb_stemmer_stem(f->stemmer, (const sb_symbol *)w, (int)n);
-                if (!r)
-                    return CI_ERR_NOMEM;
-                st = push(f, (const char *)r, (size_t)sb_stemmer_length(f->stemmer), w, n);
+                const char *stem;
+                size_t sl;
+                if ((st = stem_word(f, w, n, &stem, &sl)) != CI_OK)
+                    return st;
+                st = push(f, stem, sl, w, n);
                 break;
             }
 #endif

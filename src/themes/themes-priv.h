@@ -34,7 +34,17 @@ typedef struct ci_featurizer {
      * of the sorted list, and each one's length */
     uint16_t stop_start[257];
     uint8_t stop_len[256];
+    /* Stems of recent words (word -> stem_buf[stem_off[i]], stem_len[i]):
+     * Snowball costs far more than a lookup, and support text repeats its
+     * words.  Bounded: it starts over after CI_STEM_CACHE_WORDS words. */
+    ci_strmap stem_map;
+    uint32_t *stem_off, *stem_len;
+    size_t stem_cap;
+    char *stem_buf;
+    size_t stem_buf_len, stem_buf_cap;
 } ci_featurizer;
+
+#define CI_STEM_CACHE_WORDS 16384
 
 ci_status ci_featurizer_init(ci_featurizer *f, const ci_alloc *a, int stem, int bigrams);
 void ci_featurizer_free(ci_featurizer *f);
