@@ -40,15 +40,16 @@ typedef struct nitem {
     uint32_t tok;          /* first token */
     uint32_t span;         /* tokens covered (a phrase covers several) */
     int32_t entry;         /* norm-map entry of the matched term, or -1 */
-    double base, valence;
+    double base;
     float scalar;          /* booster/dampener scalar, or 0 */
-    uint8_t negator, caps, consumed, is_but, is_never, is_so_this, is_without, is_doubt,
+    uint8_t negator, caps, is_but, is_never, is_so_this, is_without, is_doubt,
         is_least, is_at_very;
 } nitem;
 
 typedef struct sentence_span {
     uint32_t first_tok, end_tok;   /* tokens [first, end) */
     uint32_t first_item, end_item; /* items [first, end) */
+    uint32_t ep, qm;               /* '!' and '?' in its punctuation */
     uint64_t off;
     size_t len;
     double compound, pos, neu, neg;
@@ -75,7 +76,8 @@ struct ci_sentiment {
     nitem *items;
     size_t nitems, items_cap;
     sentence_span *sents;
-    size_t nsents, sents_cap;
+    size_t nsents, sents_cap;  /* nsents: what ci_sentiment_sentence() shows */
+    size_t nspans;             /* sentences of the text, as tokenized */
     contrib *contribs;
     size_t ncontribs, contribs_cap;
     char *terms;               /* contribution terms */
@@ -206,7 +208,7 @@ static int is_item_kind(int kind)
 static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
 {
     ci_status st;
-    s->ntoks = s->arena_len = s->nsents = 0;
+    s->ntoks = s->arena_len = s->nsents = s->nspans = 0;
     ci_tokenizer_reset(s->tok);
     if ((st = ci_tokenizer_feed(s->tok, text, len)) != CI_OK ||
         (st = ci_tokenizer_finish(s->tok)) != CI_OK)
@@ -232,6 +234,14 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
             sentence++;
             boundary = 0;
         }
+        if (s->nspans == sentence) { /* its first token */
+            if (s->nspans + 1 > s->sents_cap && (st = GROW(s, sents, sents_cap, s->nspans + 1)) != CI_OK)
+                return st;
+            sentence_span *q = &s->sents[s->nspans++];
+            memset(q, 0, sizeof *q);
+            q->first_tok = (uint32_t)s->ntoks;
+            q->off = t.offset;
+        }
         if ((s->ntoks + 1 > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK) ||
             (s->arena_len + t.norm_len > s->arena_cap &&
              (st = GROW(s, arena, arena_cap, s->arena_len + t.norm_len)) != CI_OK))
@@ -250,8 +260,17 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
         memcpy(s->arena + s->arena_len, t.norm, t.norm_len);
         s->arena_len += t.norm_len;
         prev_end = t.offset + t.length;
-        if (t.kind == CI_TOKEN_PUNCT && ends_sentence(t.norm, t.norm_len))
-            boundary = 1;
+        sentence_span *q = &s->sents[sentence];
+        q->end_tok = (uint32_t)s->ntoks;
+        q->len = (size_t)(prev_end - q->off);
+        if (t.kind == CI_TOKEN_PUNCT) {
+            for (size_t b = 0; b < t.norm_len; b++) {
+                q->ep += t.norm[b] == '!';
+                q->qm += t.norm[b] == '?';
+            }
+            if (ends_sentence(t.norm, t.norm_len))
+                boundary = 1;
+        }
     }
     return st == CI_DONE ? CI_OK : st;
 }
@@ -350,18 +369,13 @@ static ci_status build_items(ci_sentiment *s)
     ci_status st;
     const ci_lexicon *lex = s->lex;
     s->nitems = 0;
-    size_t end_tok = 0; /* end of the current sentence: phrases never cross one */
     for (size_t ti = 0; ti < s->ntoks;) {
         const ntok *k = &s->toks[ti];
         if (!is_item_kind(k->kind)) {
             ti++;
             continue;
         }
-        if (end_tok <= ti) {
-            end_tok = ti + 1;
-            while (end_tok < s->ntoks && s->toks[end_tok].sentence == k->sentence)
-                end_tok++;
-        }
+        size_t end_tok = s->sents[k->sentence].end_tok; /* phrases never cross a sentence */
         long e;
         uint32_t span;
         match_item(s, ti, end_tok, &e, &span);
@@ -438,15 +452,12 @@ static double rule_valence(const ci_sentiment *s, size_t i, size_t first, int ca
     return v;
 }
 
-static void aggregate(const double *vals, const nitem *items, size_t first, size_t end,
-                      size_t ep, size_t qm, double *compound, double *pos_o, double *neu_o,
-                      double *neg_o)
+static void aggregate(const double *vals, size_t first, size_t end, size_t ep, size_t qm,
+                      double *compound, double *pos_o, double *neu_o, double *neg_o)
 {
     double sum = 0, pos = 0, neg = 0, neu = 0;
     size_t counted = 0;
     for (size_t i = first; i < end; i++) {
-        if (items[i].consumed)
-            continue;
         double v = vals[i];
         counted++;
         sum += v;
@@ -466,22 +477,6 @@ static void aggregate(const double *vals, const nitem *items, size_t first, size
     *pos_o = sc.pos;
     *neu_o = sc.neu;
     *neg_o = sc.neg;
-}
-
-static void count_marks(const ci_sentiment *s, size_t first_tok, size_t end_tok, size_t *ep,
-                        size_t *qm)
-{
-    *ep = *qm = 0;
-    for (size_t t = first_tok; t < end_tok; t++) {
-        const ntok *k = &s->toks[t];
-        if (k->kind != CI_TOKEN_PUNCT)
-            continue;
-        const char *n = tok_norm(s, k);
-        for (size_t b = 0; b < k->nlen; b++) {
-            *ep += n[b] == '!';
-            *qm += n[b] == '?';
-        }
-    }
 }
 
 static ci_status add_contrib(ci_sentiment *s, uint64_t off, size_t len, double base, double val,
@@ -521,33 +516,18 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
     int cap_diff = caps > 0 && caps < cased;
 
     /* Sentences over items. */
-    uint32_t nsent = s->ntoks ? s->toks[s->ntoks - 1].sentence + 1 : 0;
-    if ((st = GROW(s, sents, sents_cap, nsent + 1)) != CI_OK)
-        return st;
-    s->nsents = nsent;
-    for (uint32_t q = 0; q < nsent; q++) {
-        memset(&s->sents[q], 0, sizeof s->sents[q]);
-        s->sents[q].first_tok = s->sents[q].end_tok = UINT32_MAX;
-    }
-    for (size_t t = 0; t < s->ntoks; t++) {
-        sentence_span *q = &s->sents[s->toks[t].sentence];
-        if (q->first_tok == UINT32_MAX)
-            q->first_tok = (uint32_t)t;
-        q->end_tok = (uint32_t)t + 1;
-    }
-    size_t it_i = 0;
-    for (uint32_t q = 0; q < nsent; q++) {
+    size_t nsent = s->nspans, it_i = 0, ep = 0, qm = 0;
+    for (size_t q = 0; q < nsent; q++) {
         sentence_span *sp = &s->sents[q];
         sp->first_item = (uint32_t)it_i;
         while (it_i < n && s->toks[s->items[it_i].tok].sentence == q)
             it_i++;
         sp->end_item = (uint32_t)it_i;
-        const ntok *a = &s->toks[sp->first_tok], *b = &s->toks[sp->end_tok - 1];
-        sp->off = a->off;
-        sp->len = (size_t)(b->off + b->len - a->off);
+        ep += sp->ep;
+        qm += sp->qm;
     }
 
-    for (uint32_t q = 0; q < nsent; q++) {
+    for (size_t q = 0; q < nsent; q++) {
         sentence_span *sp = &s->sents[q];
         size_t f = sp->first_item, e = sp->end_item, but = e;
         for (size_t i = f; i < e; i++) {
@@ -559,15 +539,11 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
         if (but < e)
             for (size_t i = f; i < e; i++)
                 s->vals[i] *= i < but ? 0.5 : i > but ? 1.5 : 1.0;
-        if (s->opts.sentences) {
-            size_t ep, qm;
-            count_marks(s, sp->first_tok, sp->end_tok, &ep, &qm);
-            aggregate(s->vals, s->items, f, e, ep, qm, &sp->compound, &sp->pos, &sp->neu, &sp->neg);
-        }
+        if (s->opts.sentences)
+            aggregate(s->vals, f, e, sp->ep, sp->qm, &sp->compound, &sp->pos, &sp->neu,
+                      &sp->neg);
     }
-    size_t ep, qm;
-    count_marks(s, 0, s->ntoks, &ep, &qm);
-    aggregate(s->vals, s->items, 0, n, ep, qm, &res->compound, &res->pos, &res->neu, &res->neg);
+    aggregate(s->vals, 0, n, ep, qm, &res->compound, &res->pos, &res->neu, &res->neg);
 
     if (s->opts.explain) {
         for (size_t i = 0; i < n; i++) {
@@ -582,8 +558,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
                 return st;
         }
     }
-    if (!s->opts.sentences)
-        s->nsents = 0;
+    s->nsents = s->opts.sentences ? nsent : 0;
     return CI_OK;
 }
 
@@ -599,20 +574,8 @@ static ci_status score_vader(ci_sentiment *s, const char *text, size_t len,
     if (s->opts.sentences) {
         /* VADER on each sentence (as its users do with a sentence splitter);
          * the sentence cuts are the native scorer's, from the tokens. */
-        uint32_t nsent = s->ntoks ? s->toks[s->ntoks - 1].sentence + 1 : 0;
-        if ((st = GROW(s, sents, sents_cap, nsent + 1)) != CI_OK)
-            return st;
-        s->nsents = 0;
-        size_t t = 0;
-        for (uint32_t q = 0; q < nsent; q++) {
-            size_t first = t;
-            while (t < s->ntoks && s->toks[t].sentence == q)
-                t++;
-            sentence_span *sp = &s->sents[s->nsents++];
-            memset(sp, 0, sizeof *sp);
-            const ntok *a = &s->toks[first], *b = &s->toks[t - 1];
-            sp->off = a->off;
-            sp->len = (size_t)(b->off + b->len - a->off);
+        for (size_t q = 0; q < s->nspans; q++) {
+            sentence_span *sp = &s->sents[q];
             if ((st = ci_vader_score(&s->vs, &s->a, s->lex, text + sp->off, sp->len, &vsc)) != CI_OK)
                 return st;
             sp->compound = vsc.compound;
@@ -620,6 +583,7 @@ static ci_status score_vader(ci_sentiment *s, const char *text, size_t len,
             sp->neu = vsc.neu;
             sp->neg = vsc.neg;
         }
+        s->nsents = s->nspans;
     }
     if ((st = ci_vader_score(&s->vs, &s->a, s->lex, text, len, &vsc)) != CI_OK)
         return st;
