@@ -664,7 +664,8 @@ static ci_status lex_index(ci_lexicon *l)
         } else if ((st = word_entry(l, w, wl, &e)) != CI_OK) {
             return st;
         } else {
-            l->norm_vals[e].flags |= p ? LEX_INTENT_LATER : LEX_INTENT_FIRST;
+            if (p)
+                l->norm_vals[e].flags |= LEX_INTENT_LATER;
         }
         if ((st = ci_u64map_reserve(&l->intent_next, &l->a, 1)) != CI_OK)
             return st;
@@ -675,9 +676,13 @@ static ci_status lex_index(ci_lexicon *l)
     ci_dealloc(&l->a, l->intent_first);
     if (!(l->intent_first = ci_calloc(&l->a, l->norm.count + 1, sizeof(uint32_t))))
         return CI_ERR_NOMEM;
-    for (size_t w = 0; w < l->norm.count; w++)
-        if (l->norm_vals[w].flags & LEX_INTENT_FIRST)
-            l->intent_first[w] = (uint32_t)ci_u64map_get(&l->intent_next, w) + 1;
+    for (size_t i = 0; i < l->intents.count; i++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&l->intents, i, &kl);
+        if (last_space(k, kl) != kl || (kl == 1 && k[0] == '*'))
+            continue; /* not a first step on a word */
+        l->intent_first[ci_strmap_find(&l->norm, k, kl)] = (uint32_t)i + 1; /* added above */
+    }
     return CI_OK;
 }
 

@@ -21,8 +21,8 @@ enum {
     LEX_BOOSTER = 1u << 1,   /* intensifier or dampener: scalar */
     LEX_NEGATOR = 1u << 2,   /* negates what follows */
     LEX_PREFIX = 1u << 3,    /* a longer phrase starts with these words */
-    LEX_INTENT_FIRST = 1u << 4, /* an intent pattern starts with this word */
-    LEX_INTENT_LATER = 1u << 5  /* ... or has it after its first word */
+    LEX_INTENT_LATER = 1u << 4  /* an intent pattern has it after its first word
+                                   (those it starts: intent_first) */
 };
 
 /* Words the native rules single out, by what they do (lex_value.rules). */

@@ -42,8 +42,8 @@ typedef struct nitem {
     int32_t entry;         /* norm-map entry of the matched term, or -1 */
     double base;
     float scalar;          /* booster/dampener scalar, or 0 */
-    uint8_t negator, caps, is_but, is_never, is_so_this, is_without, is_doubt,
-        is_least, is_at_very;
+    uint8_t negator, caps;
+    uint8_t rules;         /* RULE_* of its first token's word (RULE_BUT only alone) */
 } nitem;
 
 typedef struct sentence_span {
@@ -399,14 +399,9 @@ static ci_status build_items(ci_sentiment *s)
             it->negator = 1;
         it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(s, k);
         /* the token's own word, even where it starts a phrase */
-        unsigned r = k->entry >= 0 ? lex->norm_vals[k->entry].rules : 0;
-        it->is_but = span == 1 && (r & RULE_BUT);
-        it->is_never = (r & RULE_NEVER) != 0;
-        it->is_so_this = (r & RULE_SO_THIS) != 0;
-        it->is_without = (r & RULE_WITHOUT) != 0;
-        it->is_doubt = (r & RULE_DOUBT) != 0;
-        it->is_least = (r & RULE_LEAST) != 0;
-        it->is_at_very = (r & RULE_AT_VERY) != 0;
+        it->rules = k->entry >= 0 ? lex->norm_vals[k->entry].rules : 0;
+        if (span > 1)
+            it->rules &= (uint8_t)~RULE_BUT;
         ti += span;
     }
     return CI_OK;
@@ -438,16 +433,16 @@ static double rule_valence(const ci_sentiment *s, size_t i, size_t first, int ca
         }
         if (p->negator) {
             /* "never so good" and "without doubt, good" intensify instead */
-            if (back >= 2 && p->is_never && it[i - back + 1].is_so_this)
+            if (back >= 2 && (p->rules & RULE_NEVER) && (it[i - back + 1].rules & RULE_SO_THIS))
                 v *= 1.25;
-            else if (back >= 2 && p->is_without && it[i - back + 1].is_doubt)
+            else if (back >= 2 && (p->rules & RULE_WITHOUT) && (it[i - back + 1].rules & RULE_DOUBT))
                 ;
             else
                 v *= N_SCALAR;
         }
     }
     /* "least good" is not good, but "at least good" is */
-    if (i > first && it[i - 1].is_least && !(i > first + 1 && it[i - 2].is_at_very))
+    if (i > first && (it[i - 1].rules & RULE_LEAST) && !(i > first + 1 && (it[i - 2].rules & RULE_AT_VERY)))
         v *= N_SCALAR;
     return v;
 }
@@ -532,7 +527,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
         size_t f = sp->first_item, e = sp->end_item, but = e;
         for (size_t i = f; i < e; i++) {
             s->vals[i] = s->items[i].scalar != 0.0f ? 0.0 : rule_valence(s, i, f, cap_diff);
-            if (but == e && s->items[i].is_but)
+            if (but == e && (s->items[i].rules & RULE_BUT))
                 but = i;
         }
         /* "but": what follows weighs more than what precedes */
@@ -671,18 +666,20 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
             if (k->sentence != sentence)
                 break;
             size_t nnext = 0;
-            /* the step on the word itself, and the "*" step: each tried only
-             * where the lexicon has one (most words are in no pattern) */
-            unsigned wf = k->entry >= 0 ? lex->norm_vals[k->entry].flags : 0;
+            /* the step on the word itself, and the "*" step: each looked up
+             * only where the lexicon has one (most words are in no pattern) */
+            int later = k->entry >= 0 && (lex->norm_vals[k->entry].flags & LEX_INTENT_LATER);
             for (size_t c = 0; c < ncand; c++) {
                 for (int alt = 0; alt < 2 && nnext < 32; alt++) {
-                    if (alt ? !lex->intent_star[cand[c]]
-                            : !(wf & (cand[c] ? LEX_INTENT_LATER : LEX_INTENT_FIRST)))
-                        continue;
-                    uint32_t word = alt ? LEX_ANY_WORD : (uint32_t)k->entry;
-                    long e = !cand[c] && !alt
-                                 ? (long)lex->intent_first[word] - 1
-                                 : ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | word);
+                    long e = -1;
+                    if (alt) {
+                        if (lex->intent_star[cand[c]])
+                            e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | LEX_ANY_WORD);
+                    } else if (!cand[c]) {
+                        e = k->entry >= 0 ? (long)lex->intent_first[k->entry] - 1 : -1;
+                    } else if (later) {
+                        e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | (uint32_t)k->entry);
+                    }
                     if (e < 0)
                         continue;
                     const float *str = lex->intent_strength[e];
