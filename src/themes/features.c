@@ -102,8 +102,7 @@ void ci_featurizer_free(ci_featurizer *f)
     ci_dealloc(&f->a, f->slen);
     ci_dealloc(&f->a, f->surface);
     ci_strmap_free(&f->stem_map);
-    ci_dealloc(&f->a, f->stem_off);
-    ci_dealloc(&f->a, f->stem_len);
+    ci_dealloc(&f->a, f->stem);
     ci_dealloc(&f->a, f->stem_buf);
     memset(f, 0, sizeof *f);
 }
@@ -151,8 +150,8 @@ static ci_status stem_word(ci_featurizer *f, const char *w, size_t n, const char
 {
     long i = ci_strmap_find(&f->stem_map, w, n);
     if (i >= 0) {
-        *out = f->stem_buf + f->stem_off[i];
-        *out_len = f->stem_len[i];
+        *out = f->stem_buf + f->stem[i].off;
+        *out_len = f->stem[i].len;
         return CI_OK;
     }
     const sb_symbol *r = sb_stemmer_stem(f->stemmer, (const sb_symbol *)w, (int)n);
@@ -165,14 +164,9 @@ static ci_status stem_word(ci_featurizer *f, const char *w, size_t n, const char
         ci_strmap_clear(&f->stem_map);
         f->stem_buf_len = 0;
     }
-    size_t need = f->stem_map.count + 1, cap = f->stem_cap;
     ci_status st;
-    if ((st = ci_grow(&f->a, (void **)&f->stem_off, &cap, need, sizeof *f->stem_off)) != CI_OK)
+    if ((st = ci_grow(&f->a, (void **)&f->stem, &f->stem_cap, f->stem_map.count + 1, sizeof *f->stem)) != CI_OK)
         return st;
-    cap = f->stem_cap;
-    if ((st = ci_grow(&f->a, (void **)&f->stem_len, &cap, need, sizeof *f->stem_len)) != CI_OK)
-        return st;
-    f->stem_cap = cap;
     if ((st = ci_grow(&f->a, (void **)&f->stem_buf, &f->stem_buf_cap, f->stem_buf_len + rl + 1, 1)) != CI_OK)
         return st;
     size_t idx;
@@ -180,8 +174,8 @@ static ci_status stem_word(ci_featurizer *f, const char *w, size_t n, const char
     if ((st = ci_strmap_put(&f->stem_map, w, n, &idx, &added)) != CI_OK)
         return st;
     memcpy(f->stem_buf + f->stem_buf_len, r, rl);
-    f->stem_off[idx] = (uint32_t)f->stem_buf_len;
-    f->stem_len[idx] = (uint32_t)rl;
+    f->stem[idx].off = (uint32_t)f->stem_buf_len;
+    f->stem[idx].len = (uint32_t)rl;
     f->stem_buf_len += rl;
     return CI_OK;
 }

@@ -34,11 +34,13 @@ typedef struct ci_featurizer {
      * of the sorted list, and each one's length */
     uint16_t stop_start[257];
     uint8_t stop_len[256];
-    /* Stems of recent words (word -> stem_buf[stem_off[i]], stem_len[i]):
+    /* Stems of recent words (word i -> stem_buf + stem[i].off, .len):
      * Snowball costs far more than a lookup, and support text repeats its
      * words.  Bounded: it starts over after CI_STEM_CACHE_WORDS words. */
     ci_strmap stem_map;
-    uint32_t *stem_off, *stem_len;
+    struct ci_stem_span {
+        uint32_t off, len;
+    } *stem;
     size_t stem_cap;
     char *stem_buf;
     size_t stem_buf_len, stem_buf_cap;
