@@ -11,7 +11,10 @@
  *    elongated words, emoticons; about 7 % of the lines carry non-ASCII text
  *    (accented words, CJK, emoji, curly apostrophes).  64 MiB by default.
  * 2. libci, per line (feed, finish, drain to CI_DONE, reset: how a host
- *    tokenizes one message) and as one stream fed in 64 KiB chunks.
+ *    tokenizes one message) and as one stream fed in 64 KiB chunks, each
+ *    drained one ci_tokenizer_next() call per token and 256 tokens per
+ *    ci_tokenizer_next_batch() call; the timed runs interleave the four.
+ *    Check: both calls give the same tokens.
  * 3. Baseline: utf8proc_map(NFKC + case fold) of each line, split into
  *    "letter runs", on a prefix of the corpus (8 MB by default).
  * 4. Check: the letter runs of libci's normalized tokens equal those of the
@@ -678,11 +681,36 @@ static inline uint64_t touch(uint64_t h, const ci_token *tk)
     return (h ^ v) * UINT64_C(0x100000001B3);
 }
 
-/* How a host tokenizes one message: feed, finish, drain, reset. */
-static pass_result libci_per_line(ci_tokenizer *t, const corpus *c, size_t n_lines)
+/* Tokens per ci_tokenizer_next_batch() call in the batch passes. */
+#define BATCH 256
+
+/* Take every token the fed input gives, one call per token (batch == 0)
+ * or BATCH tokens per call, into the count and hash; returns the status
+ * that ended it (CI_MORE or CI_DONE when all went well). */
+static ci_status drain(ci_tokenizer *t, int batch, ci_token *tk, uint64_t *tokens, uint64_t *h)
 {
-    ci_token tk;
-    ci_token_init(&tk);
+    ci_status st;
+    if (!batch) {
+        while ((st = ci_tokenizer_next(t, tk)) == CI_OK) {
+            ++*tokens;
+            *h = touch(*h, tk);
+        }
+        return st;
+    }
+    size_t n;
+    while ((st = ci_tokenizer_next_batch(t, tk, BATCH, &n)) == CI_OK) {
+        *tokens += n;
+        for (size_t i = 0; i < n; i++)
+            *h = touch(*h, &tk[i]);
+    }
+    return st;
+}
+
+/* How a host tokenizes one message: feed, finish, drain, reset. */
+static pass_result libci_per_line(ci_tokenizer *t, const corpus *c, size_t n_lines, int batch)
+{
+    ci_token tk[BATCH];
+    ci_token_init(&tk[0]);
     uint64_t tokens = 0, h = UINT64_C(0xCBF29CE484222325);
     ci_status st;
     double t0 = now_sec();
@@ -693,11 +721,7 @@ static pass_result libci_per_line(ci_tokenizer *t, const corpus *c, size_t n_lin
             die_status("ci_tokenizer_feed (per line)", st);
         if ((st = ci_tokenizer_finish(t)) != CI_OK)
             die_status("ci_tokenizer_finish (per line)", st);
-        while ((st = ci_tokenizer_next(t, &tk)) == CI_OK) {
-            tokens++;
-            h = touch(h, &tk);
-        }
-        if (st != CI_DONE)
+        if ((st = drain(t, batch, tk, &tokens, &h)) != CI_DONE)
             die_status("ci_tokenizer_next (per line)", st);
         if ((st = ci_tokenizer_reset(t)) != CI_OK)
             die_status("ci_tokenizer_reset", st);
@@ -708,10 +732,10 @@ static pass_result libci_per_line(ci_tokenizer *t, const corpus *c, size_t n_lin
 }
 
 /* The whole corpus as one stream, fed in 64 KiB chunks. */
-static pass_result libci_chunked(ci_tokenizer *t, const corpus *c)
+static pass_result libci_chunked(ci_tokenizer *t, const corpus *c, int batch)
 {
-    ci_token tk;
-    ci_token_init(&tk);
+    ci_token tk[BATCH];
+    ci_token_init(&tk[0]);
     uint64_t tokens = 0, h = UINT64_C(0xCBF29CE484222325);
     ci_status st;
     double t0 = now_sec();
@@ -721,20 +745,12 @@ static pass_result libci_chunked(ci_tokenizer *t, const corpus *c)
         size_t n = c->size - pos < CHUNK_SIZE ? c->size - pos : CHUNK_SIZE;
         if ((st = ci_tokenizer_feed(t, c->text + pos, n)) != CI_OK)
             die_status("ci_tokenizer_feed (chunked)", st);
-        while ((st = ci_tokenizer_next(t, &tk)) == CI_OK) {
-            tokens++;
-            h = touch(h, &tk);
-        }
-        if (st != CI_MORE)
+        if ((st = drain(t, batch, tk, &tokens, &h)) != CI_MORE)
             die_status("ci_tokenizer_next (chunked)", st);
     }
     if ((st = ci_tokenizer_finish(t)) != CI_OK)
         die_status("ci_tokenizer_finish", st);
-    while ((st = ci_tokenizer_next(t, &tk)) == CI_OK) {
-        tokens++;
-        h = touch(h, &tk);
-    }
-    if (st != CI_DONE)
+    if ((st = drain(t, batch, tk, &tokens, &h)) != CI_DONE)
         die_status("ci_tokenizer_next (chunked, final)", st);
     pass_result r = {now_sec() - t0, tokens, h};
     sink ^= h;
@@ -1226,39 +1242,43 @@ int main(int argc, char **argv)
     if (st != CI_OK)
         die_status("ci_tokenizer_new", st);
 
-    /* Warm-up: buffers grow to the longest token seen. */
-    pass_result warm_line = libci_per_line(tok, &c, c.n_lines);
-    pass_result warm_chunk = libci_chunked(tok, &c);
+    /* Four passes: per line and chunked, each one call per token
+     * (ci_tokenizer_next) and BATCH tokens per call (the batch call).
+     * Warm-up first: buffers grow to the longest token seen.  The timed runs
+     * interleave the passes so that a noisy neighbour hurts them alike. */
+    static const char *const pass_name[4] = {
+        "per-line, next ", "per-line, batch", "64KiB chunk, next ", "64KiB chunk, batch",
+    };
+    pass_result warm[4], best[4];
+    for (int k = 0; k < 4; k++)
+        warm[k] = k < 2 ? libci_per_line(tok, &c, c.n_lines, k & 1) : libci_chunked(tok, &c, k & 1);
     alloc_counts at_warm = counts;
-
-    pass_result best_line = {0, 0, 0}, best_chunk = {0, 0, 0};
     uint64_t measured_tokens = 0;
     int unstable = 0;
     for (int r = 0; r < RUNS; r++) {
-        pass_result p = libci_per_line(tok, &c, c.n_lines);
-        measured_tokens += p.items;
-        unstable |= p.items != warm_line.items || p.hash != warm_line.hash;
-        if (r == 0 || p.secs < best_line.secs)
-            best_line = p;
-    }
-    for (int r = 0; r < RUNS; r++) {
-        pass_result p = libci_chunked(tok, &c);
-        measured_tokens += p.items;
-        unstable |= p.items != warm_chunk.items || p.hash != warm_chunk.hash;
-        if (r == 0 || p.secs < best_chunk.secs)
-            best_chunk = p;
+        for (int k = 0; k < 4; k++) {
+            pass_result p = k < 2 ? libci_per_line(tok, &c, c.n_lines, k & 1)
+                                  : libci_chunked(tok, &c, k & 1);
+            measured_tokens += p.items;
+            unstable |= p.items != warm[k].items || p.hash != warm[k].hash;
+            if (r == 0 || p.secs < best[k].secs)
+                best[k] = p;
+        }
     }
     uint64_t steady_allocs = (counts.mallocs - at_warm.mallocs) + (counts.reallocs - at_warm.reallocs);
     if (unstable)
         printf("WARNING: token counts or hashes differ between runs\n");
+    int batch_differs = warm[1].items != warm[0].items || warm[1].hash != warm[0].hash ||
+                        warm[3].items != warm[2].items || warm[3].hash != warm[2].hash;
 
-    printf("libci per-line   : %7.1f MB/s, %6.1f M tokens/s (%s tokens, %.3f s)\n",
-           mbps(c.size, best_line.secs), (double)best_line.items / 1e6 / best_line.secs,
-           fmt_count(n1, sizeof n1, best_line.items), best_line.secs);
-    printf("libci 64KiB chunk: %7.1f MB/s, %6.1f M tokens/s (%s tokens, %.3f s)\n",
-           mbps(c.size, best_chunk.secs), (double)best_chunk.items / 1e6 / best_chunk.secs,
-           fmt_count(n1, sizeof n1, best_chunk.items), best_chunk.secs);
+    for (int k = 0; k < 4; k++)
+        printf("libci %-19s: %7.1f MB/s, %6.1f M tokens/s (%s tokens, %.3f s)\n", pass_name[k],
+               mbps(c.size, best[k].secs), (double)best[k].items / 1e6 / best[k].secs,
+               fmt_count(n1, sizeof n1, best[k].items), best[k].secs);
+    printf("ratio batch/next: %.2fx per-line, %.2fx chunked\n", best[0].secs / best[1].secs,
+           best[2].secs / best[3].secs);
     fflush(stdout);
+    pass_result best_line = best[1];
 
     /* ---- baseline ---- */
     pass_result best_base = {0, 0, 0};
@@ -1277,12 +1297,19 @@ int main(int argc, char **argv)
     printf("utf8proc baseline: %7.1f MB/s, %6.1f M words/s (%s)\n", base_rate,
            (double)best_base.items / 1e6 / best_base.secs, scope);
     printf("  (utf8proc_map STABLE|COMPOSE|COMPAT|CASEFOLD per line, then split into letter runs)\n");
-    printf("ratio libci/baseline: %.1fx per-line, %.1fx chunked\n",
-           mbps(c.size, best_line.secs) / base_rate, mbps(c.size, best_chunk.secs) / base_rate);
+    printf("ratio libci/baseline: %.1fx per-line, %.1fx chunked (batch); %.1fx, %.1fx (next)\n",
+           mbps(c.size, best[1].secs) / base_rate, mbps(c.size, best[3].secs) / base_rate,
+           mbps(c.size, best[0].secs) / base_rate, mbps(c.size, best[2].secs) / base_rate);
     fflush(stdout);
 
     /* ---- checks ---- */
     int failed = 0;
+    if (batch_differs) {
+        printf("batch and one-at-a-time tokens DIFFER\n");
+        failed = 1;
+    } else {
+        printf("batch and one-at-a-time tokens: identical (count and hash)\n");
+    }
     word_check wc = check_words(tok, &c, base_lines);
     printf("words compared: %s (%s), mismatches: %s (on %s lines)\n",
            fmt_count(n1, sizeof n1, wc.words), scope, fmt_count(n2, sizeof n2, wc.mismatches),

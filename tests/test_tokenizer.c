@@ -8,6 +8,7 @@
 
 #include "../src/common/utf8-priv.h"
 #include "../src/tokenizer/charclass.h"
+#include "../src/tokenizer/tokenizer-priv.h"
 
 /* A token copied out of the tokenizer, so lists can be compared. */
 typedef struct tk {
@@ -60,6 +61,19 @@ static uint64_t rnd(void)
     return rng_state;
 }
 
+/* The size of the next chunk to feed, of `left` bytes: sizes[*k] (cycled;
+ * 0 means random 1..max_random), or all of it when nsizes == 0. */
+static size_t next_chunk(const size_t *sizes, size_t nsizes, size_t max_random, size_t *k,
+                         size_t left)
+{
+    if (!nsizes)
+        return left;
+    size_t want = sizes[(*k)++ % nsizes];
+    if (want == 0)
+        want = 1 + (size_t)(rnd() % max_random);
+    return want < left ? want : left;
+}
+
 /* Tokenize with chunk sizes from sizes[] (cycled), or the whole text in one
  * feed when nsizes == 0.  A size of 0 means "random 1..max_random". */
 static void tokenize(ci_tokenizer *tok, const char *text, size_t len, const size_t *sizes,
@@ -70,14 +84,7 @@ static void tokenize(ci_tokenizer *tok, const char *text, size_t len, const size
     assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
     size_t pos = 0, k = 0;
     while (pos < len) {
-        size_t n = len - pos;
-        if (nsizes) {
-            size_t want = sizes[k++ % nsizes];
-            if (want == 0)
-                want = 1 + (size_t)(rnd() % max_random);
-            if (want < n)
-                n = want;
-        }
+        size_t n = next_chunk(sizes, nsizes, max_random, &k, len - pos);
         assert_int_equal(ci_tokenizer_feed(tok, text + pos, n), CI_OK);
         pos += n;
         ci_status st;
@@ -612,6 +619,87 @@ static size_t random_text(char *buf, size_t cap)
     return len;
 }
 
+/* tokenize(), draining with ci_tokenizer_next_batch(): `cap` tokens per
+ * call in elements of `stride` bytes (>= sizeof(ci_token), as a caller
+ * built against a later header has), and when finish_first the whole text
+ * is fed and finished before the first call.  Every view of a batch is read
+ * after the call returns, so they must all be valid at once; the bytes of an
+ * element past sizeof(ci_token) must be left alone. */
+static void tokenize_batch(ci_tokenizer *tok, const char *text, size_t len, const size_t *sizes,
+                           size_t nsizes, size_t max_random, size_t cap, size_t stride,
+                           int finish_first, tklist *out)
+{
+    unsigned char *mem = malloc(cap * stride);
+    assert_non_null(mem);
+    memset(mem, 0xAB, cap * stride);
+    ci_token *first = (ci_token *)(void *)mem;
+    ci_token_init(first);
+    first->struct_size = stride;
+    assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
+    size_t pos = 0, k = 0;
+    int finished = 0;
+    for (;;) {
+        int fed_all = pos == len;
+        if (!fed_all) {
+            size_t n = next_chunk(sizes, finish_first ? 0 : nsizes, max_random, &k, len - pos);
+            assert_int_equal(ci_tokenizer_feed(tok, text + pos, n), CI_OK);
+            pos += n;
+            if (pos == len && finish_first) {
+                assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+                finished = 1;
+            }
+        } else if (!finished) {
+            assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+            finished = 1;
+        }
+        ci_status st;
+        size_t got = 99;
+        while ((st = ci_tokenizer_next_batch(tok, first, cap, &got)) == CI_OK) {
+            assert_true(got >= 1 && got <= cap);
+            for (size_t i = 0; i < got; i++) {
+                const ci_token *t = (const ci_token *)(const void *)(mem + i * stride);
+                assert_int_equal(t->struct_size, stride);
+                for (size_t b = sizeof(ci_token); b < stride; b++)
+                    assert_int_equal(mem[i * stride + b], 0xAB);
+                tl_push(out, t);
+            }
+            got = 99;
+        }
+        assert_int_equal(got, 0);
+        if (st == CI_DONE)
+            break;
+        assert_int_equal(st, CI_MORE);
+        assert_false(finished);
+    }
+    size_t got = 99;
+    assert_int_equal(ci_tokenizer_next_batch(tok, first, cap, &got), CI_DONE);
+    assert_int_equal(got, 0);
+    free(mem);
+}
+
+/* The same tokens one at a time and in batches, whatever the chunking,
+ * batch size and element size. */
+static void check_batches(ci_tokenizer *tok, const char *text, size_t len, const tklist *ref)
+{
+    static const size_t caps[] = {1, 2, 3, 7, 64, 1000};
+    static const size_t one[] = {1}, rand_small[] = {0};
+    size_t cap = caps[rnd() % (sizeof caps / sizeof caps[0])];
+    size_t stride = sizeof(ci_token) + (rnd() % 3 == 0 ? 16 : 0);
+    tklist got = {0};
+    tokenize_batch(tok, text, len, NULL, 0, 0, cap, stride, 1, &got);
+    assert_same_tokens_n(ref, &got, text, len);
+    tl_free(&got);
+    tokenize_batch(tok, text, len, NULL, 0, 0, cap, stride, 0, &got);
+    assert_same_tokens_n(ref, &got, text, len);
+    tl_free(&got);
+    tokenize_batch(tok, text, len, one, 1, 0, cap, stride, 0, &got);
+    assert_same_tokens_n(ref, &got, text, len);
+    tl_free(&got);
+    tokenize_batch(tok, text, len, rand_small, 1, 100, cap, stride, 0, &got);
+    assert_same_tokens_n(ref, &got, text, len);
+    tl_free(&got);
+}
+
 static void check_chunking(ci_tokenizer *tok, const char *text, size_t len)
 {
     tklist whole = {0};
@@ -632,6 +720,7 @@ static void check_chunking(ci_tokenizer *tok, const char *text, size_t len)
     tokenize_finished(tok, text, len, &fin);
     assert_same_tokens_n(&whole, &fin, text, len);
     tl_free(&fin);
+    check_batches(tok, text, len, &whole);
     tl_free(&whole);
 }
 
@@ -687,6 +776,67 @@ static void test_differential_corpus_file(void **state)
         }
     ci_tokenizer_free(tok);
     free(data);
+}
+
+/* Tokens that the batch path decides from bit masks, slid across every
+ * position of its 64-byte windows and the end of the input: the flags,
+ * joiners and the byte after each token must come out as
+ * ci_tokenizer_next() gives them. */
+static void test_batch_window_edges(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "n't", "N'T", "don't", "DON'T", "Don't", "isn't", "can't", "NOT", "not", "No", "nothing",
+        "notably", "sooo", "SOOO", "soOo", "aa", "zzz", "it's", "log-in", "WI-FI", "1-2",
+        "3.14", "10:30", "1,000", "4/5", "a.b", "x:y", "abc...", "wait... ok", "end.", "end,",
+        "x, y", "a/b", "1/b", "x-", "x'", "_x", "x_y", "$5", "$$", "+1", "a+b", "50%", "50%x",
+        "!!!", "?!", "[[", "[{", "\\|", "~~", "``", "a@b.co", "C#", "#tag", "@who", ":)", "x:)",
+        "http://a.b/c", "www.x.com", "caf\xC3\xA9", "don\xE2\x80\x99t", "x\x7Fy", "x\ty",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghi",
+    };
+    ci_tokenizer *tok = new_tok();
+    char buf[512];
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        for (size_t shift = 0; shift < 70; shift++) {
+            /* filler of words and spaces, then the token, then more text */
+            size_t len = 0;
+            for (size_t i = 0; i < shift; i++)
+                buf[len++] = (i % 4 == 3) ? ' ' : (char)('a' + i % 26);
+            if (shift)
+                buf[len++] = ' ';
+            size_t wl = strlen(words[w]);
+            memcpy(buf + len, words[w], wl);
+            len += wl;
+            for (int tail = 0; tail < 2; tail++) {
+                size_t n = len;
+                if (tail) {
+                    memcpy(buf + n, " OK then", 8);
+                    n += 8;
+                }
+                tklist ref = {0};
+                tokenize_finished(tok, buf, n, &ref);
+                check_batches(tok, buf, n, &ref);
+                tl_free(&ref);
+            }
+        }
+    }
+    ci_tokenizer_free(tok);
+}
+
+/* The vector byte classes of the batch path equal the portable ones. */
+static void test_batch_masks(void **state)
+{
+    (void)state;
+    uint8_t q[80];
+    for (int iter = 0; iter < 20000; iter++) {
+        for (size_t i = 0; i < sizeof q; i++) {
+            uint64_t r = rnd();
+            q[i] = (uint8_t)((r & 1) ? (uint8_t)"aZz09_'-.,:/ \n!$~@\x80\xFF"[(r >> 8) % 20] : (uint8_t)(r >> 16));
+        }
+        assert_true(ci_tok_masks_agree(q));
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -748,6 +898,132 @@ static void test_bad_arguments_and_states(void **state)
     assert_int_equal(t.offset, 2);
     assert_memory_equal(t.norm, "z", 1);
     ci_tokenizer_free(tok);
+}
+
+static void test_batch_arguments(void **state)
+{
+    (void)state;
+    ci_tokenizer *tok = new_tok();
+    ci_token v[4];
+    ci_token_init(&v[0]);
+    size_t n = 7;
+    assert_int_equal(ci_tokenizer_next_batch(NULL, v, 4, &n), CI_ERR_INVALID);
+    assert_int_equal(n, 0);
+    assert_int_equal(ci_tokenizer_next_batch(tok, NULL, 4, &n), CI_ERR_INVALID);
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, NULL), CI_ERR_INVALID);
+    n = 7;
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 0, &n), CI_ERR_INVALID);
+    assert_int_equal(n, 0);
+    v[0].struct_size = 0;
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_ERR_STRUCT_SIZE);
+    v[0].struct_size = sizeof(ci_token) - sizeof(size_t);
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_ERR_STRUCT_SIZE);
+    v[0].struct_size = sizeof(ci_token) + 1; /* elements would be misaligned */
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_ERR_STRUCT_SIZE);
+    ci_token_init(&v[0]);
+    /* nothing fed: more input is needed; nothing was consumed by the errors */
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_MORE);
+    assert_int_equal(n, 0);
+    assert_int_equal(ci_tokenizer_feed(tok, "one two three four five", 23), CI_OK);
+    /* the chunk is not drained until CI_MORE */
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(ci_tokenizer_feed(tok, "x", 1), CI_ERR_STATE);
+    assert_int_equal(v[3].offset, 14);
+    assert_memory_equal(v[3].norm, "four", 4);
+    /* "five" may still grow: it needs the next chunk or the end */
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_MORE);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].offset, 19);
+    assert_int_equal(ci_tokenizer_next_batch(tok, v, 4, &n), CI_DONE);
+    assert_int_equal(n, 0);
+    /* mixing both calls on one stream */
+    const char *text = "Mixing THE two calls works, don't you think?";
+    tklist ref = {0}, mixed = {0};
+    tokenize_finished(tok, text, strlen(text), &ref);
+    assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
+    assert_int_equal(ci_tokenizer_feed(tok, text, strlen(text)), CI_OK);
+    assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+    ci_status st;
+    for (int i = 0;; i++) {
+        if (i % 2) {
+            st = ci_tokenizer_next(tok, &v[0]);
+            n = st == CI_OK;
+        } else {
+            st = ci_tokenizer_next_batch(tok, v, 2, &n);
+        }
+        if (st != CI_OK)
+            break;
+        for (size_t k = 0; k < n; k++)
+            tl_push(&mixed, &v[k]);
+    }
+    assert_int_equal(st, CI_DONE);
+    assert_same_tokens_n(&ref, &mixed, text, strlen(text));
+    tl_free(&ref);
+    tl_free(&mixed);
+    ci_tokenizer_free(tok);
+}
+
+/* The first batch call allocates its scratch buffer: when that fails it
+ * says so and loses nothing; after that a warm tokenizer allocates nothing. */
+static void test_batch_allocation(void **state)
+{
+    (void)state;
+    const char *text = "Ünïcödé ＴＥＸＴ with ﷺ and 日本 and ascii WORDS, a lot of them";
+    size_t len = strlen(text);
+    tklist ref = {0};
+    ci_tokenizer *rt = new_tok();
+    tokenize_finished(rt, text, len, &ref);
+    ci_tokenizer_free(rt);
+    for (long fail = 1; fail < 40; fail++) {
+        test_alloc ta = {.fail_at = fail};
+        ci_allocator a = ta_allocator(&ta);
+        ci_tokenizer *tok = NULL;
+        if (ci_tokenizer_new(&a, &tok) != CI_OK) {
+            assert_int_equal(ta.live, 0);
+            continue;
+        }
+        assert_int_equal(ci_tokenizer_feed(tok, text, len), CI_OK);
+        assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+        ci_token v[8];
+        ci_token_init(&v[0]);
+        tklist got = {0};
+        int nomem = 0;
+        for (;;) {
+            size_t n = 99;
+            ci_status st = ci_tokenizer_next_batch(tok, v, 8, &n);
+            if (st == CI_ERR_NOMEM) {
+                assert_int_equal(n, 0);
+                assert_true(++nomem < 4);
+                continue; /* the failing allocation is past: retry */
+            }
+            if (st == CI_DONE)
+                break;
+            assert_int_equal(st, CI_OK);
+            for (size_t k = 0; k < n; k++)
+                tl_push(&got, &v[k]);
+        }
+        assert_same_tokens_n(&ref, &got, text, len);
+        tl_free(&got);
+        /* warm: the same text again allocates nothing */
+        long before = ta.allocs;
+        for (int pass = 0; pass < 3; pass++) {
+            assert_int_equal(ci_tokenizer_reset(tok), CI_OK);
+            assert_int_equal(ci_tokenizer_feed(tok, text, len), CI_OK);
+            assert_int_equal(ci_tokenizer_finish(tok), CI_OK);
+            size_t n;
+            while (ci_tokenizer_next_batch(tok, v, 8, &n) == CI_OK)
+                ;
+        }
+        assert_int_equal(ta.allocs, before);
+        ci_tokenizer_free(tok);
+        assert_int_equal(ta.live, 0);
+        if (!ta.failed)
+            break;
+    }
+    tl_free(&ref);
 }
 
 static void test_empty_and_whitespace_streams(void **state)
@@ -891,7 +1167,11 @@ int main(void)
         cmocka_unit_test(test_differential_random_chunking),
         cmocka_unit_test(test_differential_random_bytes),
         cmocka_unit_test(test_differential_corpus_file),
+        cmocka_unit_test(test_batch_window_edges),
+        cmocka_unit_test(test_batch_masks),
         cmocka_unit_test(test_bad_arguments_and_states),
+        cmocka_unit_test(test_batch_arguments),
+        cmocka_unit_test(test_batch_allocation),
         cmocka_unit_test(test_empty_and_whitespace_streams),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_allocation_failures),

@@ -25,22 +25,12 @@
 #include "charclass.h"
 #include "libci.h"
 #include "normalize-priv.h"
+#include "tokenizer-priv.h"
 
 #define LOOKAHEAD 64
 #define CARRY_CAP (CI_TOKEN_MAX_BYTES + 2 * LOOKAHEAD)
-/* ci_token as the first header declared it. */
-#define TOKEN_V1_SIZE (offsetof(ci_token, norm_len) + sizeof(size_t))
 
 enum { S_TOKEN, S_NEED, S_END };
-
-/* What the scanner remembers between tokens.  All of it is derived from the
- * bytes alone, never from where chunks were cut. */
-typedef struct scan_state {
-    uint32_t prev_cp;    /* last code point consumed (' ' after separators) */
-    uint8_t prev_emo;    /* previous token was an emoticon or emoji */
-    uint8_t cont_kind;   /* kind of a token that was cut at MAX, or 0 */
-    uint32_t cont_cp;    /* for a cut punctuation run: its character */
-} scan_state;
 
 typedef struct scan_out {
     int res;
@@ -54,20 +44,6 @@ typedef struct scan_out {
     int upper;           /* with ascii: it has an A-Z byte */
 } scan_out;
 
-struct ci_tokenizer {
-    ci_alloc a;
-    const uint8_t *chunk;
-    size_t chunk_len, chunk_pos;
-    uint64_t chunk_offset;     /* stream offset of chunk[0] */
-    uint8_t *carry;
-    size_t carry_len;
-    size_t carry_from_chunk;   /* trailing carry bytes pulled from the current chunk */
-    uint64_t carry_offset;     /* stream offset of carry[0] */
-    uint64_t fed;              /* bytes fed so far */
-    bool finished;
-    scan_state st;
-    ci_norm_buf nb;
-};
 
 /* ------------------------------------------------------------------------ */
 /*  Reading code points from the window                                     */
@@ -999,6 +975,7 @@ CI_API void ci_tokenizer_free(ci_tokenizer *tok)
         return;
     ci_alloc a = tok->a;
     ci_norm_buf_free(&tok->nb, &a);
+    ci_dealloc(&a, tok->arena);
     ci_dealloc(&a, tok->carry);
     ci_dealloc(&a, tok);
 }
@@ -1149,13 +1126,8 @@ static inline int plain_punct(uint8_t b)
     }
 }
 
-#if defined(__SSE2__)
-/* Negation forms without an apostrophe, placed by a perfect hash of their
- * first 8 bytes (zero-padded, little-endian) so that the word path checks a
- * word with one multiply and one compare.  The same words as is_negation();
- * test_negation_forms checks every form, and near misses, on both paths. */
-#define NEG_HASH_MUL UINT64_C(0x438fc2677e38b8ad)
-static const char neg_slot[64][9] = {
+/* Ordered by ci_tok_neg_hashed()'s hash; see tokenizer-priv.h. */
+const char ci_tok_neg_slot[64][9] = {
     [1] = "cant", [2] = "cannot", [4] = "shant", [9] = "dont", [10] = "wont", [12] = "darent",
     [15] = "mightnt", [17] = "neither", [18] = "havent", [21] = "couldnt", [23] = "no",
     [25] = "never", [28] = "not", [29] = "werent", [31] = "shouldnt", [32] = "oughtnt",
@@ -1165,23 +1137,7 @@ static const char neg_slot[64][9] = {
     [63] = "aint",
 };
 
-static inline int neg_hashed(uint64_t w)
-{
-    uint64_t slot;
-    const char *e = neg_slot[(w * NEG_HASH_MUL) >> 58];
-    memcpy(&slot, e, sizeof slot);
-    return slot == w && w != 0;
-}
-
-/* x - lo < width, unsigned, per byte: SSE2 only compares signed bytes, so
- * shift the range to the bottom of the signed scale.  Bytes >= 0x80 never
- * match the ASCII ranges used here. */
-static inline __m128i in_range(__m128i v, char lo, int width)
-{
-    return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
-                          _mm_set1_epi8((char)(-128 + width)));
-}
-
+#if defined(__SSE2__)
 /* Whether the mark p[i] (one of ends_word_before_space()) plainly ends the
  * word before it: a separator or the end of the stream follows; or a ',' or
  * '/' that no digit follows (they join digits only, and no email or URL
@@ -1226,9 +1182,9 @@ static inline int word16(ci_tokenizer *t, const uint8_t *p, size_t n, size_t sta
         v = _mm_loadu_si128((const __m128i *)(const void *)tmp);
     }
     const __m128i lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i alpha = in_range(lw, 'a', 26);
-    const __m128i upper = in_range(v, 'A', 26);
-    const __m128i digit = in_range(v, '0', 10);
+    const __m128i alpha = ci_tok_in_range(lw, 'a', 26);
+    const __m128i upper = ci_tok_in_range(v, 'A', 26);
+    const __m128i digit = ci_tok_in_range(v, '0', 10);
     const __m128i word = _mm_or_si128(_mm_or_si128(alpha, digit),
                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
     unsigned mw = (unsigned)_mm_movemask_epi8(word);
@@ -1272,7 +1228,7 @@ static inline int word16(ci_tokenizer *t, const uint8_t *p, size_t n, size_t sta
             uint64_t w = (uint64_t)_mm_cvtsi128_si64(low);
             if (len < 8)
                 w &= (UINT64_C(1) << (8 * len)) - 1;
-            if (neg_hashed(w))
+            if (ci_tok_neg_hashed(w))
                 flags |= CI_TOKEN_NEGATION;
         }
     }
@@ -1581,15 +1537,20 @@ static NOINLINE ci_status next_slow(ci_tokenizer *t, ci_token *out)
     }
 }
 
+ci_status ci_tok_step(ci_tokenizer *t, ci_token *out)
+{
+    if (t->carry_len == 0 && fast_next(t, out))
+        return CI_OK;
+    return next_slow(t, out);
+}
+
 CI_API ci_status ci_tokenizer_next(ci_tokenizer *t, ci_token *out)
 {
     if (!t || !out)
         return CI_ERR_INVALID;
-    if (out->struct_size < TOKEN_V1_SIZE)
+    if (out->struct_size < CI_TOKEN_V1_SIZE)
         return CI_ERR_STRUCT_SIZE;
-    if (t->carry_len == 0 && fast_next(t, out))
-        return CI_OK;
-    return next_slow(t, out);
+    return ci_tok_step(t, out);
 }
 
 static const char *const kind_names[] = {

@@ -11,7 +11,9 @@
  * and every normalized text is valid UTF-8 and equal to ci_normalize() of the
  * token's source bytes (as the header documents).  A third run feeds the
  * text whole and finishes before draining, as a host with a complete message
- * does.  The later runs reuse the tokenizer after ci_tokenizer_reset(). */
+ * does.  The later runs reuse the tokenizer after ci_tokenizer_reset().  The
+ * third run, and the chunked one when the first size is odd, take tokens
+ * with ci_tokenizer_next_batch(), in batches of a size the input chooses. */
 #include "fuzz.h"
 
 typedef struct tok_rec {
@@ -61,31 +63,43 @@ static void list_free(tok_list *l)
     free(l->arena);
 }
 
-/* Drain tokens until CI_MORE (or CI_DONE after finish); returns that status. */
-static ci_status drain(ci_tokenizer *tok, tok_list *l, const char *text, size_t text_len)
+/* Drain tokens until CI_MORE (or CI_DONE after finish); returns that status.
+ * batch 0: one ci_tokenizer_next() call per token; else that many tokens per
+ * ci_tokenizer_next_batch() call (at most 64), all of whose views are read
+ * after the call. */
+static ci_status drain(ci_tokenizer *tok, size_t batch, tok_list *l, const char *text,
+                       size_t text_len)
 {
+    ci_token v[64];
+    ci_token_init(&v[0]);
     for (;;) {
-        ci_token t;
-        ci_token_init(&t);
-        ci_status st = ci_tokenizer_next(tok, &t);
+        size_t n = 1;
+        ci_status st = batch ? ci_tokenizer_next_batch(tok, v, batch, &n)
+                             : ci_tokenizer_next(tok, &v[0]);
         FZ_OOM(st);
-        if (st != CI_OK)
+        if (st != CI_OK) {
+            FZ_CHECK(n == 0 || !batch);
             return st;
-        FZ_CHECK(ci_token_kind_name(t.kind) != NULL);
-        FZ_CHECK(t.length > 0);
-        FZ_CHECK(t.offset + t.length <= text_len);
-        FZ_CHECK(ci_utf8_validate(t.norm, t.norm_len, NULL) == CI_OK);
-        /* documented: norm is ci_normalize() of the token's source bytes */
-        char *ref = NULL;
-        size_t ref_len = 0;
-        FZ_CHECK(ci_normalize(text + t.offset, t.length, NULL, &ref, &ref_len) == CI_OK);
-        FZ_CHECK(ref_len == t.norm_len && memcmp(ref, t.norm, ref_len) == 0);
-        ci_free(ref);
-        if (l->n) {
-            const tok_rec *p = &l->v[l->n - 1];
-            FZ_CHECK(t.offset >= p->offset + p->length);
         }
-        list_push(l, &t);
+        FZ_CHECK(n >= 1 && n <= (batch ? batch : 1));
+        for (size_t i = 0; i < n; i++) {
+            const ci_token *t = &v[i];
+            FZ_CHECK(ci_token_kind_name(t->kind) != NULL);
+            FZ_CHECK(t->length > 0);
+            FZ_CHECK(t->offset + t->length <= text_len);
+            FZ_CHECK(ci_utf8_validate(t->norm, t->norm_len, NULL) == CI_OK);
+            /* documented: norm is ci_normalize() of the token's source bytes */
+            char *ref = NULL;
+            size_t ref_len = 0;
+            FZ_CHECK(ci_normalize(text + t->offset, t->length, NULL, &ref, &ref_len) == CI_OK);
+            FZ_CHECK(ref_len == t->norm_len && memcmp(ref, t->norm, ref_len) == 0);
+            ci_free(ref);
+            if (l->n) {
+                const tok_rec *p = &l->v[l->n - 1];
+                FZ_CHECK(t->offset >= p->offset + p->length);
+            }
+            list_push(l, t);
+        }
     }
 }
 
@@ -100,6 +114,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const char *text = (const char *)f.p;
     size_t len = f.n;
+    /* the finished run takes tokens in batches; the chunked run too when
+     * the first size is odd */
+    size_t batch = sizes[0] % 64 + 1, chunk_batch = (sizes[0] & 1) ? sizes[nsizes - 1] % 64 + 1 : 0;
 
     ci_tokenizer *tok = NULL;
     FZ_CHECK(ci_tokenizer_new(fz_poison_alloc(), &tok) == CI_OK);
@@ -111,10 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (len)
         memcpy(copy, text, len);
     FZ_CHECK(ci_tokenizer_feed(tok, copy, len) == CI_OK);
-    FZ_CHECK(drain(tok, &whole, text, len) == CI_MORE);
+    FZ_CHECK(drain(tok, 0, &whole, text, len) == CI_MORE);
     free(copy);
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_OK);
-    FZ_CHECK(drain(tok, &whole, text, len) == CI_DONE);
+    FZ_CHECK(drain(tok, 0, &whole, text, len) == CI_DONE);
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_ERR_STATE);
     FZ_CHECK(ci_tokenizer_feed(tok, "x", 1) == CI_ERR_STATE);
 
@@ -124,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tok_list finished = {0};
     FZ_CHECK(ci_tokenizer_feed(tok, text, len) == CI_OK);
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_OK);
-    FZ_CHECK(drain(tok, &finished, text, len) == CI_DONE);
+    FZ_CHECK(drain(tok, batch, &finished, text, len) == CI_DONE);
 
     /* chunked, on the same tokenizer after a reset */
     FZ_CHECK(ci_tokenizer_reset(tok) == CI_OK);
@@ -139,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n)
             memcpy(chunk, text + pos, n);
         FZ_CHECK(ci_tokenizer_feed(tok, chunk, n) == CI_OK);
-        FZ_CHECK(drain(tok, &chunked, text, len) == CI_MORE);
+        FZ_CHECK(drain(tok, chunk_batch, &chunked, text, len) == CI_MORE);
         free(chunk); /* the tokenizer copied any undecided tail */
         pos += n;
         if (k > len + 64)
@@ -147,10 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (pos < len) {
         FZ_CHECK(ci_tokenizer_feed(tok, text + pos, len - pos) == CI_OK);
-        FZ_CHECK(drain(tok, &chunked, text, len) == CI_MORE);
+        FZ_CHECK(drain(tok, chunk_batch, &chunked, text, len) == CI_MORE);
     }
     FZ_CHECK(ci_tokenizer_finish(tok) == CI_OK);
-    FZ_CHECK(drain(tok, &chunked, text, len) == CI_DONE);
+    FZ_CHECK(drain(tok, chunk_batch, &chunked, text, len) == CI_DONE);
 
     const tok_list *others[] = {&chunked, &finished};
     for (size_t o = 0; o < 2; o++) {

@@ -455,6 +455,7 @@ FUNCTIONS = [
     ("ci_tokenizer_feed", _st, [_vp, c_char_p, c_size_t]),
     ("ci_tokenizer_finish", _st, [_vp]),
     ("ci_tokenizer_next", _st, [_vp, P(CiToken)]),
+    ("ci_tokenizer_next_batch", _st, [_vp, P(CiToken), c_size_t, P(c_size_t)]),
     ("ci_tokenizer_reset", _st, [_vp]),
     ("ci_token_kind_name", c_char_p, [c_int]),
     ("ci_token_flag_name", c_char_p, [c_uint]),
@@ -559,8 +560,9 @@ FUNCTIONS = [
     ("ci_analyzer_load_file", _st, [c_char_p, P(CiAnalyzerOptions), _vp, P(_vp), P(CiDiag)]),
 ]
 
-# The oldest library these bindings work with (CI_VERSION_NUMBER of 1.0.0).
-MIN_VERSION_NUMBER = 10000
+# The oldest library these bindings work with (CI_VERSION_NUMBER of 1.1.0,
+# which added ci_tokenizer_next_batch).
+MIN_VERSION_NUMBER = 10100
 
 # ---------------------------------------------------------------------------
 # Locating and loading the shared library

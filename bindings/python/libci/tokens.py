@@ -63,6 +63,10 @@ class Token:
         return _lib.to_bytes(data)[self.offset:self.offset + self.length]
 
 
+# Tokens per ci_tokenizer_next_batch() call.
+_BATCH = 256
+
+
 class Tokenizer(Handle):
     """A streaming tokenizer: feed chunks split anywhere, get the same tokens.
 
@@ -74,24 +78,31 @@ class Tokenizer(Handle):
         out = ctypes.c_void_p()
         check(lib.ci_tokenizer_new(None, ctypes.byref(out)), "ci_tokenizer_new")
         super().__init__(out, lib.ci_tokenizer_free)
-        self._tok = _lib.new_struct(_lib.CiToken)
+        # one array for the batch call; its first struct_size is the size
+        # of every element (ours)
+        self._toks = (_lib.CiToken * _BATCH)()
+        self._toks[0].struct_size = ctypes.sizeof(_lib.CiToken)
         self._finished = False
 
     def _drain(self) -> List[Token]:
         ptr = self._require()
         out: List[Token] = []
-        tok = self._tok
+        toks = self._toks
+        n = ctypes.c_size_t()
         while True:
-            st = check(lib.ci_tokenizer_next(ptr, ctypes.byref(tok)), "ci_tokenizer_next")
+            st = check(lib.ci_tokenizer_next_batch(ptr, toks, _BATCH, ctypes.byref(n)),
+                       "ci_tokenizer_next_batch")
             if st != _lib.CI_OK:
                 return out
-            out.append(Token(
-                text=_lib.view_str(tok.norm, tok.norm_len),
-                kind=_KIND_NAMES.get(tok.kind) or str(tok.kind),
-                offset=int(tok.offset),
-                length=int(tok.length),
-                flags=TokenFlag(tok.flags),
-            ))
+            for i in range(n.value):
+                tok = toks[i]
+                out.append(Token(
+                    text=_lib.view_str(tok.norm, tok.norm_len),
+                    kind=_KIND_NAMES.get(tok.kind) or str(tok.kind),
+                    offset=int(tok.offset),
+                    length=int(tok.length),
+                    flags=TokenFlag(tok.flags),
+                ))
 
     def feed(self, chunk: Text) -> List[Token]:
         """Feed the next chunk; returns the tokens it completed."""
