@@ -37,10 +37,11 @@ static void print_token(tok_ctx *c, const ci_token *t)
  * huge line never has to be held in memory. */
 static int drain(tok_ctx *c)
 {
-    ci_token t;
-    ci_token_init(&t);
+    ci_token t[64];
+    ci_token_init(&t[0]);
     for (;;) {
-        ci_status st = ci_tokenizer_next(c->tok, &t);
+        size_t n;
+        ci_status st = ci_tokenizer_next_batch(c->tok, t, sizeof t / sizeof t[0], &n);
         if (st == CI_MORE || st == CI_DONE)
             return 0;
         if (st != CI_OK) {
@@ -51,7 +52,8 @@ static int drain(tok_ctx *c)
             fprintf(c->out, "{\"line\":%llu,\"tokens\":[", c->line);
             c->line_started = 1;
         }
-        print_token(c, &t);
+        for (size_t i = 0; i < n; i++)
+            print_token(c, &t[i]);
     }
 }
 

@@ -202,6 +202,9 @@ static int is_item_kind(int kind)
     return kind != CI_TOKEN_PUNCT && kind != CI_TOKEN_SYMBOL;
 }
 
+/* Tokens taken from the tokenizer per call. */
+#define TOKEN_BATCH 64
+
 /* Tokenize the whole text and cut it into sentences: after ".", "!" or "?"
  * runs, and at line breaks.  Each word-like token is looked up once here;
  * the rules, phrases and intents all work from that entry. */
@@ -213,63 +216,67 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
     if ((st = ci_tokenizer_feed(s->tok, text, len)) != CI_OK ||
         (st = ci_tokenizer_finish(s->tok)) != CI_OK)
         return st;
-    ci_token t;
-    ci_token_init(&t);
+    ci_token tb[TOKEN_BATCH];
+    ci_token_init(&tb[0]);
     /* the VADER-compatible scorer reads the text its own way: entries are
      * then only for intents, if the lexicon has any */
     int lookup = !s->opts.vader_compat || s->lex->intents.count;
     uint32_t sentence = 0;
     int boundary = 0;
     uint64_t prev_end = 0;
-    while ((st = ci_tokenizer_next(s->tok, &t)) == CI_OK) {
-        if (s->ntoks && !boundary) {
-            /* a line break between tokens also ends a sentence */
-            for (uint64_t k = prev_end; k < t.offset; k++)
-                if (text[k] == '\n') {
-                    boundary = 1;
-                    break;
-                }
-        }
-        if (boundary) {
-            sentence++;
-            boundary = 0;
-        }
-        if (s->nspans == sentence) { /* its first token */
-            if (s->nspans + 1 > s->sents_cap && (st = GROW(s, sents, sents_cap, s->nspans + 1)) != CI_OK)
-                return st;
-            sentence_span *q = &s->sents[s->nspans++];
-            memset(q, 0, sizeof *q);
-            q->first_tok = (uint32_t)s->ntoks;
-            q->off = t.offset;
-        }
-        if ((s->ntoks + 1 > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK) ||
-            (s->arena_len + t.norm_len > s->arena_cap &&
-             (st = GROW(s, arena, arena_cap, s->arena_len + t.norm_len)) != CI_OK))
-            return st;
-        ntok *k = &s->toks[s->ntoks++];
-        k->off = (uint32_t)t.offset;
-        k->len = (uint32_t)t.length;
-        k->noff = (uint32_t)s->arena_len;
-        k->nlen = (uint32_t)t.norm_len;
-        k->kind = (uint8_t)t.kind;
-        k->flags = (uint16_t)t.flags;
-        k->sentence = sentence;
-        k->entry = lookup && is_item_kind(t.kind)
-                       ? (int32_t)ci_strmap_find(&s->lex->norm, t.norm, t.norm_len)
-                       : -1;
-        memcpy(s->arena + s->arena_len, t.norm, t.norm_len);
-        s->arena_len += t.norm_len;
-        prev_end = t.offset + t.length;
-        sentence_span *q = &s->sents[sentence];
-        q->end_tok = (uint32_t)s->ntoks;
-        q->len = (size_t)(prev_end - q->off);
-        if (t.kind == CI_TOKEN_PUNCT) {
-            for (size_t b = 0; b < t.norm_len; b++) {
-                q->ep += t.norm[b] == '!';
-                q->qm += t.norm[b] == '?';
+    size_t nb;
+    while ((st = ci_tokenizer_next_batch(s->tok, tb, TOKEN_BATCH, &nb)) == CI_OK) {
+        for (size_t ti = 0; ti < nb; ti++) {
+            const ci_token *t = &tb[ti];
+            if (s->ntoks && !boundary) {
+                /* a line break between tokens also ends a sentence */
+                for (uint64_t k = prev_end; k < t->offset; k++)
+                    if (text[k] == '\n') {
+                        boundary = 1;
+                        break;
+                    }
             }
-            if (ends_sentence(t.norm, t.norm_len))
-                boundary = 1;
+            if (boundary) {
+                sentence++;
+                boundary = 0;
+            }
+            if (s->nspans == sentence) { /* its first token */
+                if (s->nspans + 1 > s->sents_cap && (st = GROW(s, sents, sents_cap, s->nspans + 1)) != CI_OK)
+                    return st;
+                sentence_span *q = &s->sents[s->nspans++];
+                memset(q, 0, sizeof *q);
+                q->first_tok = (uint32_t)s->ntoks;
+                q->off = t->offset;
+            }
+            if ((s->ntoks + 1 > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK) ||
+                (s->arena_len + t->norm_len > s->arena_cap &&
+                 (st = GROW(s, arena, arena_cap, s->arena_len + t->norm_len)) != CI_OK))
+                return st;
+            ntok *k = &s->toks[s->ntoks++];
+            k->off = (uint32_t)t->offset;
+            k->len = (uint32_t)t->length;
+            k->noff = (uint32_t)s->arena_len;
+            k->nlen = (uint32_t)t->norm_len;
+            k->kind = (uint8_t)t->kind;
+            k->flags = (uint16_t)t->flags;
+            k->sentence = sentence;
+            k->entry = lookup && is_item_kind(t->kind)
+                           ? (int32_t)ci_strmap_find(&s->lex->norm, t->norm, t->norm_len)
+                           : -1;
+            memcpy(s->arena + s->arena_len, t->norm, t->norm_len);
+            s->arena_len += t->norm_len;
+            prev_end = t->offset + t->length;
+            sentence_span *q = &s->sents[sentence];
+            q->end_tok = (uint32_t)s->ntoks;
+            q->len = (size_t)(prev_end - q->off);
+            if (t->kind == CI_TOKEN_PUNCT) {
+                for (size_t b = 0; b < t->norm_len; b++) {
+                    q->ep += t->norm[b] == '!';
+                    q->qm += t->norm[b] == '?';
+                }
+                if (ends_sentence(t->norm, t->norm_len))
+                    boundary = 1;
+            }
         }
     }
     return st == CI_DONE ? CI_OK : st;

@@ -189,6 +189,9 @@ static int has_digit(const char *s, size_t n)
     return 0;
 }
 
+/* Tokens taken from the tokenizer per call. */
+#define TOKEN_BATCH 64
+
 ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
 {
     ci_status st;
@@ -197,65 +200,69 @@ ci_status ci_featurize(ci_featurizer *f, const char *text, size_t len)
     if ((st = ci_tokenizer_feed(f->tok, text, len)) != CI_OK ||
         (st = ci_tokenizer_finish(f->tok)) != CI_OK)
         return st;
-    ci_token t;
-    ci_token_init(&t);
-    while ((st = ci_tokenizer_next(f->tok, &t)) == CI_OK) {
-        const char *w = t.norm;
-        size_t n = t.norm_len;
-        switch (t.kind) {
-        case CI_TOKEN_PUNCT:
-        case CI_TOKEN_SYMBOL:
-            continue;
-        case CI_TOKEN_NUMBER:
-            st = push(f, "<num>", 5, w, n);
-            break;
-        case CI_TOKEN_URL:
-            st = push(f, "<url>", 5, w, n);
-            break;
-        case CI_TOKEN_EMAIL:
-            st = push(f, "<email>", 7, w, n);
-            break;
-        case CI_TOKEN_MENTION:
-            st = push(f, "<user>", 6, w, n);
-            break;
-        case CI_TOKEN_EMOJI:
-        case CI_TOKEN_EMOTICON:
-            st = push(f, w, n, w, n);
-            break;
-        case CI_TOKEN_HASHTAG:
-            w++;
-            n--;
-            /* fall through */
-        default:
-            if (t.flags & CI_TOKEN_REPLACED)
-                continue; /* invalid bytes say nothing about the theme */
-            if (t.flags & CI_TOKEN_NEGATION) {
-                /* "can't", "doesnt" and "not" are the same signal */
-                st = push(f, "not", 3, w, n);
-                break;
-            }
-            if (n < 2 || is_stop(f, w, n))
+    ci_token tb[TOKEN_BATCH];
+    ci_token_init(&tb[0]);
+    size_t nb;
+    while ((st = ci_tokenizer_next_batch(f->tok, tb, TOKEN_BATCH, &nb)) == CI_OK) {
+        for (size_t ti = 0; ti < nb; ti++) {
+            const ci_token *t = &tb[ti];
+            const char *w = t->norm;
+            size_t n = t->norm_len;
+            switch (t->kind) {
+            case CI_TOKEN_PUNCT:
+            case CI_TOKEN_SYMBOL:
                 continue;
-            if (has_digit(w, n)) {
-                /* order numbers, reference codes: one placeholder */
-                st = push(f, "<id>", 4, w, n);
+            case CI_TOKEN_NUMBER:
+                st = push(f, "<num>", 5, w, n);
+                break;
+            case CI_TOKEN_URL:
+                st = push(f, "<url>", 5, w, n);
+                break;
+            case CI_TOKEN_EMAIL:
+                st = push(f, "<email>", 7, w, n);
+                break;
+            case CI_TOKEN_MENTION:
+                st = push(f, "<user>", 6, w, n);
+                break;
+            case CI_TOKEN_EMOJI:
+            case CI_TOKEN_EMOTICON:
+                st = push(f, w, n, w, n);
+                break;
+            case CI_TOKEN_HASHTAG:
+                w++;
+                n--;
+                /* fall through */
+            default:
+                if (t->flags & CI_TOKEN_REPLACED)
+                    continue; /* invalid bytes say nothing about the theme */
+                if (t->flags & CI_TOKEN_NEGATION) {
+                    /* "can't", "doesnt" and "not" are the same signal */
+                    st = push(f, "not", 3, w, n);
+                    break;
+                }
+                if (n < 2 || is_stop(f, w, n))
+                    continue;
+                if (has_digit(w, n)) {
+                    /* order numbers, reference codes: one placeholder */
+                    st = push(f, "<id>", 4, w, n);
+                    break;
+                }
+    #ifdef CI_HAVE_STEMMER
+                if (f->stemmer) {
+                    const char *stem;
+                    size_t sl;
+                    if ((st = stem_word(f, w, n, &stem, &sl)) != CI_OK)
+                        return st;
+                    st = push(f, stem, sl, w, n);
+                    break;
+                }
+    #endif
+                st = push(f, w, n, w, n);
                 break;
             }
-#ifdef CI_HAVE_STEMMER
-            if (f->stemmer) {
-                const char *stem;
-                size_t sl;
-                if ((st = stem_word(f, w, n, &stem, &sl)) != CI_OK)
-                    return st;
-                st = push(f, stem, sl, w, n);
-                break;
-            }
-#endif
-            st = push(f, w, n, w, n);
-            break;
+            if (st != CI_OK)
+                return st;
         }
-        if (st != CI_OK)
-            return st;
     }
     if (st != CI_DONE)
         return st;
