@@ -39,22 +39,6 @@ typedef struct masks {
 
 typedef void masks_fn(const uint8_t *q, masks *m);
 
-/* Punctuation classes, for bytes that are not word bytes. */
-enum { PC_RUN = 1, PC_SYMBOL = 2, PC_MARK = 4 };
-static const uint8_t punct_class[256] = {
-    /* runs of one character: ! " % & ' , . / ? [ \ ] { } (fast_next's plain_punct) */
-    ['!'] = PC_RUN, ['"'] = PC_RUN, ['%'] = PC_RUN | PC_MARK, ['&'] = PC_RUN,
-    ['\''] = PC_RUN | PC_MARK, [','] = PC_RUN | PC_MARK, ['.'] = PC_RUN | PC_MARK,
-    ['/'] = PC_RUN | PC_MARK, ['?'] = PC_RUN, ['['] = PC_RUN, ['\\'] = PC_RUN, [']'] = PC_RUN,
-    ['{'] = PC_RUN, ['}'] = PC_RUN,
-    /* one-character symbols */
-    ['$'] = PC_SYMBOL, ['+'] = PC_SYMBOL | PC_MARK, ['|'] = PC_SYMBOL, ['~'] = PC_SYMBOL,
-    ['`'] = PC_SYMBOL,
-    /* marks that may continue a word when a word byte follows them
-     * (tokenizer.c's ends_word_before_space()) */
-    [':'] = PC_MARK, ['-'] = PC_MARK, ['@'] = PC_MARK,
-};
-
 /* The masks of q[0..64), reading q[64] too.  Portable version: the
  * reference for the vector ones (test_batch_masks compares them). */
 static void masks_portable(const uint8_t *q, masks *m)
@@ -220,26 +204,6 @@ static inline uint64_t span(unsigned s, unsigned e)
     return (((uint64_t)1 << (e - s)) - 1) << s;
 }
 
-/* tokenizer.c's mark_ends_word() on a window: whether the mark q[i] after
- * a word plainly ends it.  Bytes past `known` are not known yet. */
-static inline int mark_ends_word(const uint8_t *q, size_t known, unsigned i)
-{
-    if (i + 1 >= known)
-        return 0;
-    uint8_t c = q[i + 1];
-    if (c <= 0x20)
-        return 1;
-    if (q[i] == ',' || q[i] == '/')
-        return c < 0x80 && !(c >= '0' && c <= '9');
-    if (q[i] == '.' && c == '.') {
-        size_t j = i + 2;
-        while (j < known && q[j] == '.')
-            j++;
-        return j < known && q[j] <= 0x20;
-    }
-    return 0;
-}
-
 /* Why a window stopped giving tokens. */
 enum { W_ALL, W_CROSS, W_HARD, W_FULL };
 
@@ -314,7 +278,7 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
             /* A non-ASCII byte may continue the word; a mark may make it
              * a URL, an email or a longer word. */
             if (e >= known || b >= 0x80 ||
-                ((punct_class[b] & PC_MARK) && !mark_ends_word(q, known, e))) {
+                ((ci_tok_punct_class[b] & CI_PC_MARK) && !ci_tok_mark_ends_word(q, known, false, e))) {
                 why = W_HARD;
                 break;
             }
@@ -340,8 +304,8 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
                     flags |= CI_TOKEN_NEGATION;
             }
         } else {
-            unsigned pc = punct_class[c];
-            if (pc & PC_RUN) {
+            unsigned pc = ci_tok_punct_class[c];
+            if (pc & CI_PC_RUN) {
                 e = s + 1;
                 while (e < WIN && q[e] == c)
                     e++;
@@ -351,7 +315,7 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
                     break;
                 }
                 kind = CI_TOKEN_PUNCT;
-            } else if (pc & PC_SYMBOL) {
+            } else if (pc & CI_PC_SYMBOL) {
                 e = s + 1;
                 kind = CI_TOKEN_SYMBOL;
             } else {

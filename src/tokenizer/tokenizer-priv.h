@@ -51,6 +51,37 @@ struct ci_tokenizer {
 /* ci_token as the first header declared it. */
 #define CI_TOKEN_V1_SIZE (offsetof(ci_token, norm_len) + sizeof(size_t))
 
+/* What the fast paths may do with an ASCII punctuation byte, from
+ * ci_tok_punct_class[]: a token of its own that is always a plain run of
+ * one character (CI_PC_RUN) or a lone symbol (CI_PC_SYMBOL); CI_PC_MARK: a
+ * byte that may still continue the word before it (a joiner, a number, an
+ * email, a URL scheme) unless whitespace follows it. */
+enum { CI_PC_RUN = 1, CI_PC_SYMBOL = 2, CI_PC_MARK = 4 };
+extern const uint8_t ci_tok_punct_class[256];
+
+/* Whether the mark p[i] (a CI_PC_MARK byte) plainly ends the
+ * word before it: a separator or the end of the stream follows; or a ',' or
+ * '/' that no digit follows (they join digits only, and no email or URL
+ * grammar reads them after a word); or a run of dots that a separator
+ * follows ("wait..."), which no joiner, email or URL continues. */
+static inline int ci_tok_mark_ends_word(const uint8_t *p, size_t n, bool final, size_t i)
+{
+    if (i + 1 == n)
+        return final;
+    uint8_t c = p[i + 1];
+    if (c <= 0x20)
+        return 1;
+    if (p[i] == ',' || p[i] == '/')
+        return c < 0x80 && !(c >= '0' && c <= '9');
+    if (p[i] == '.' && c == '.') {
+        size_t j = i + 2;
+        while (j < n && p[j] == '.')
+            j++;
+        return j == n ? final : p[j] <= 0x20;
+    }
+    return 0;
+}
+
 /* ci_tokenizer_next() without the argument checks: the next token into
  * *out (struct_size already checked), or CI_MORE / CI_DONE / an error. */
 ci_status ci_tok_step(ci_tokenizer *t, ci_token *out);

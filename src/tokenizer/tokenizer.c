@@ -587,18 +587,21 @@ static const uint8_t ascii_word_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/* After a word, these bytes change nothing when whitespace (or the end of
- * the stream) follows them: every grammar that could use them (joiners,
- * numbers, emails, URL schemes) needs a word character next. */
-static inline int ends_word_before_space(uint8_t b)
-{
-    switch (b) {
-    case '.': case ',': case ':': case '/': case '-': case '\'': case '+': case '%': case '@':
-        return 1;
-    default:
-        return 0;
-    }
-}
+/* ASCII punctuation by what the fast paths may do with it (see
+ * tokenizer-priv.h); every other byte is 0. */
+const uint8_t ci_tok_punct_class[256] = {
+    /* always a plain run: cannot start an emoticon, mention, hashtag, keycap
+     * or a joined word */
+    ['!'] = CI_PC_RUN, ['"'] = CI_PC_RUN, ['%'] = CI_PC_RUN | CI_PC_MARK, ['&'] = CI_PC_RUN,
+    ['\''] = CI_PC_RUN | CI_PC_MARK, [','] = CI_PC_RUN | CI_PC_MARK,
+    ['.'] = CI_PC_RUN | CI_PC_MARK, ['/'] = CI_PC_RUN | CI_PC_MARK, ['?'] = CI_PC_RUN,
+    ['['] = CI_PC_RUN, ['\\'] = CI_PC_RUN, [']'] = CI_PC_RUN, ['{'] = CI_PC_RUN,
+    ['}'] = CI_PC_RUN,
+    /* always a one-character symbol */
+    ['$'] = CI_PC_SYMBOL, ['+'] = CI_PC_SYMBOL | CI_PC_MARK, ['|'] = CI_PC_SYMBOL,
+    ['~'] = CI_PC_SYMBOL, ['`'] = CI_PC_SYMBOL,
+    [':'] = CI_PC_MARK, ['-'] = CI_PC_MARK, ['@'] = CI_PC_MARK,
+};
 
 /* The common case, decided in one pass over the bytes: an ASCII word or
  * number ended by a byte that cannot extend or reinterpret it.  Returns 1
@@ -677,7 +680,7 @@ static inline int ascii_word(const uint8_t *p, size_t n, bool final, size_t star
         uint8_t b = p[i];
         if (b >= 0x80)
             return 0;
-        if (ends_word_before_space(b) &&
+        if ((ci_tok_punct_class[b] & CI_PC_MARK) &&
             (i + 1 < n ? p[i + 1] > 0x20 || p[i + 1] == 0x7F : !final))
             return 0;
     }
@@ -1113,19 +1116,6 @@ static ci_status emit(ci_tokenizer *t, const uint8_t *base, const scan_out *o,
     return CI_OK;
 }
 
-/* ASCII punctuation that is always a plain run: it cannot start an
- * emoticon, mention, hashtag, keycap or a joined word. */
-static inline int plain_punct(uint8_t b)
-{
-    switch (b) {
-    case '!': case '"': case '%': case '&': case ',': case '.': case '?':
-    case '[': case '\\': case ']': case '{': case '}': case '/': case '\'':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* Ordered by ci_tok_neg_hashed()'s hash; see tokenizer-priv.h. */
 const char ci_tok_neg_slot[64][9] = {
     [1] = "cant", [2] = "cannot", [4] = "shant", [9] = "dont", [10] = "wont", [12] = "darent",
@@ -1138,29 +1128,6 @@ const char ci_tok_neg_slot[64][9] = {
 };
 
 #if defined(__SSE2__)
-/* Whether the mark p[i] (one of ends_word_before_space()) plainly ends the
- * word before it: a separator or the end of the stream follows; or a ',' or
- * '/' that no digit follows (they join digits only, and no email or URL
- * grammar reads them after a word); or a run of dots that a separator
- * follows ("wait..."), which no joiner, email or URL continues. */
-static inline int mark_ends_word(const uint8_t *p, size_t n, bool final, size_t i)
-{
-    if (i + 1 == n)
-        return final;
-    uint8_t c = p[i + 1];
-    if (c <= 0x20)
-        return 1;
-    if (p[i] == ',' || p[i] == '/')
-        return c < 0x80 && !(c >= '0' && c <= '9');
-    if (p[i] == '.' && c == '.') {
-        size_t j = i + 2;
-        while (j < n && p[j] == '.')
-            j++;
-        return j == n ? final : p[j] <= 0x20;
-    }
-    return 0;
-}
-
 /* An ASCII word or number of 1 to 15 bytes, decided 16 bytes at a time:
  * the usual case, for which ascii_word() would loop with a table lookup per
  * byte.  Fills the token and returns 1, or returns 0 when the word may not
@@ -1199,7 +1166,7 @@ static inline int word16(ci_tokenizer *t, const uint8_t *p, size_t n, size_t sta
         uint8_t b = p[i];
         if (b >= 0x80)
             return 0; /* a non-ASCII letter or mark may continue the word */
-        if (ends_word_before_space(b) && !mark_ends_word(p, n, t->finished, i))
+        if ((ci_tok_punct_class[b] & CI_PC_MARK) && !ci_tok_mark_ends_word(p, n, t->finished, i))
             return 0;
     }
     unsigned in = (1u << len) - 1;
@@ -1397,7 +1364,7 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         }
         if (kind == CI_TOKEN_WORD && is_negation(out->norm, i - start, flags))
             flags |= CI_TOKEN_NEGATION;
-    } else if (plain_punct(b)) {
+    } else if (ci_tok_punct_class[b] & CI_PC_RUN) {
         size_t limit = start + CI_TOKEN_MAX_BYTES < n ? start + CI_TOKEN_MAX_BYTES : n;
         do
             i++;
@@ -1406,7 +1373,7 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
             return 0;
         kind = CI_TOKEN_PUNCT;
         out->norm = (const char *)p + start;
-    } else if (b == '$' || b == '+' || b == '|' || b == '~' || b == '`') {
+    } else if (ci_tok_punct_class[b] & CI_PC_SYMBOL) {
         i++;
         kind = CI_TOKEN_SYMBOL;
         out->norm = (const char *)p + start;
