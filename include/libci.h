@@ -103,11 +103,11 @@ extern "C" {
 /** Major version: bumped on an incompatible API change. */
 #define CI_VERSION_MAJOR 1
 /** Minor version: bumped when API is added. */
-#define CI_VERSION_MINOR 1
+#define CI_VERSION_MINOR 2
 /** Patch version: bumped for fixes that change no API. */
 #define CI_VERSION_PATCH 0
 /** The version as a string, "MAJOR.MINOR.PATCH". */
-#define CI_VERSION_STRING "1.1.0"
+#define CI_VERSION_STRING "1.2.0"
 /** The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH. */
 #define CI_VERSION_NUMBER \
     (CI_VERSION_MAJOR * 10000 + CI_VERSION_MINOR * 100 + CI_VERSION_PATCH)
@@ -1179,6 +1179,90 @@ CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *signal, ci_si
  */
 CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *signal,
                                         const ci_signal_result *res, ci_diag *diag);
+
+/** "No value in this row" in the code columns of ::ci_signal_columns. */
+#define CI_CODE_NONE UINT32_MAX
+
+/**
+ * A batch of signals analyzed elsewhere, one array per field, the way
+ * Arrow, pandas and NumPy hold them; for ci_analyzer_add_columns().
+ * Initialise with ci_signal_columns_init(), then point the columns you have
+ * at arrays of `n_rows` elements.  A NULL column is absent in every row.
+ * The caller owns every array; libci reads them during the call only.
+ *
+ * Row i stands for exactly this pair, given to ci_analyzer_add_result():
+ *  - a ::ci_signal of kind ::CI_SIGNAL_FEEDBACK with `timestamp[i]`
+ *    (::CI_TIME_NONE when the column is NULL), `text[i]`, the account
+ *    `account_values[account_codes[i]]`, the scores and value that are
+ *    not NaN in row i (with `ces_direction`), and one attribute per
+ *    declared dimension d whose code is not ::CI_CODE_NONE, with the value
+ *    `dim_values[d][dim_codes[d][i]]`;
+ *  - a ::ci_signal_result with `has_sentiment` set when `compound[i]` is not
+ *    NaN, that compound, `intent_flags[i]` and `theme[i]`.
+ * So the rules of those calls hold per row: a row needs text, a score or a
+ * value; scores are whole numbers in range; and so on.  Dimension values
+ * are given once per distinct value (a dictionary, as pandas categoricals
+ * and Arrow dictionary arrays keep them), so a row costs a few integers.
+ */
+typedef struct ci_signal_columns {
+    size_t struct_size;            /**< sizeof(ci_signal_columns); set by ci_signal_columns_init(). */
+    size_t n_rows;                 /**< Rows in every non-NULL column. */
+    /** One code array per dimension, in the order the analyzer declared
+     *  them (ci_analyzer_dimension()); NULL, or a NULL entry, when that
+     *  dimension is absent in every row. */
+    const uint32_t *const *dim_codes;
+    /** Per dimension, the dictionary its codes index: valid UTF-8 values. */
+    const ci_str *const *dim_values;
+    /** Per dimension, the number of entries in dim_values[d]. */
+    const size_t *n_dim_values;
+    const int64_t *timestamp;      /**< Seconds since 1970 UTC, or ::CI_TIME_NONE. */
+    const double *nps;             /**< 0-10, NaN when not answered. */
+    const double *csat;            /**< 1-5, NaN when not answered. */
+    const double *ces;             /**< 1-7, NaN when not answered. */
+    int ces_direction;             /**< A ::ci_ces_direction for every ces value. */
+    const double *value;           /**< Money at stake, NaN when none. */
+    const double *compound;        /**< Sentiment in [-1, 1], NaN when not scored. */
+    const uint32_t *intent_flags;  /**< Bit k for ::ci_intent k, as ::ci_sentiment_result (read where compound is set). */
+    const int32_t *theme;          /**< Theme id, or -1. */
+    const uint32_t *account_codes; /**< Index into account_values, or ::CI_CODE_NONE. */
+    const ci_str *account_values;  /**< The account ids the codes index. */
+    size_t n_account_values;       /**< Entries in account_values. */
+    const ci_str *text;            /**< The texts, kept as examples (not scored). */
+} ci_signal_columns;
+
+/** Initialise a ::ci_signal_columns: no rows, no columns.  @since 1.2.0 */
+CI_API void ci_signal_columns_init(ci_signal_columns *cols);
+
+/**
+ * Add a batch of analyzed signals held as columns (::ci_signal_columns).
+ * The aggregates are exactly those of adding the rows one by one with
+ * ci_analyzer_add_result(), in row order, but a row costs a few integers
+ * and numbers to read instead of two structs and its attribute strings, so
+ * this is the fast path for bulk data and for bindings (one call per batch,
+ * not per row).
+ *
+ * Rows are added in order.  The first bad row stops the call: the rows
+ * before it stay added, the bad row and the rows after it are not, and
+ * `*n_added` says how many went in, so the caller can report row
+ * `*n_added` and go on from the next one.  Nothing is ever half-added.
+ *
+ * @param cols     the batch; its dimension arrays, when non-NULL, have one
+ *                 entry per declared dimension.
+ * @param n_added  optional; receives the number of rows added, on every
+ *                 return.
+ * @param diag     optional; for a bad row: what is wrong, with
+ *                 `diag->index` set to the row (`field` as
+ *                 ci_signal_validate(), ::CI_FIELD_ATTR_VALUE for a
+ *                 dimension code or value, -1 for the compound or theme).
+ * @return ::CI_OK; ::CI_ERR_INVALID (NULL arguments, or a dimension with
+ *         codes but no dictionary); ::CI_ERR_STRUCT_SIZE; for a bad row the
+ *         statuses of ci_analyzer_add_result(), and ::CI_ERR_RANGE for a
+ *         code outside its dictionary; ::CI_ERR_NOMEM (rows before the
+ *         failing one stay added).
+ * Not thread-safe on one analyzer, like every analyzer call.  @since 1.2.0
+ */
+CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_columns *cols,
+                                         size_t *n_added, ci_diag *diag);
 
 /**
  * Build the segment summaries now.  An add is cheap because it updates one

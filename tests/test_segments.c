@@ -72,7 +72,9 @@ static void make_signal(uint64_t i, ci_signal *s, ci_attr attrs[3])
     }
 }
 
-static ci_analyzer *new_analyzer(const ci_lexicon *lex, ci_allocator *alloc)
+/* An analyzer of tier x region x product. */
+static ci_status make_analyzer(const ci_lexicon *lex, size_t n_themes, ci_allocator *alloc,
+                               ci_analyzer **an)
 {
     ci_str dims[] = {S("tier"), S("region"), S("product")};
     ci_analyzer_options o;
@@ -80,8 +82,15 @@ static ci_analyzer *new_analyzer(const ci_lexicon *lex, ci_allocator *alloc)
     o.dimensions = dims;
     o.n_dimensions = 3;
     o.lexicon = lex;
-    ci_analyzer *an = NULL;
-    assert_int_equal(ci_analyzer_new(&o, alloc, &an), CI_OK);
+    o.n_themes = n_themes;
+    *an = NULL;
+    return ci_analyzer_new(&o, alloc, an);
+}
+
+static ci_analyzer *new_analyzer(const ci_lexicon *lex, ci_allocator *alloc)
+{
+    ci_analyzer *an;
+    assert_int_equal(make_analyzer(lex, 0, alloc, &an), CI_OK);
     return an;
 }
 
@@ -540,14 +549,8 @@ static void test_allocation_failures(void **state)
     for (long n = 1; n < 400; n++) {
         test_alloc ta = {.fail_at = n};
         ci_allocator a = ta_allocator(&ta);
-        ci_str dims[] = {S("tier"), S("region"), S("product")};
-        ci_analyzer_options o;
-        ci_analyzer_options_init(&o);
-        o.dimensions = dims;
-        o.n_dimensions = 3;
-        o.lexicon = lex;
-        ci_analyzer *an = NULL;
-        ci_status st = ci_analyzer_new(&o, &a, &an);
+        ci_analyzer *an;
+        ci_status st = make_analyzer(lex, 0, &a, &an);
         if (st != CI_OK) {
             assert_int_equal(st, CI_ERR_NOMEM);
             assert_null(an);
@@ -581,6 +584,450 @@ static void test_allocation_failures(void **state)
     ci_lexicon_free(lex);
 }
 
+/* ---- columns ------------------------------------------------------------- */
+
+static const char *const accounts[] = {"acme", "globex", "initech", "umbrella", "hooli"};
+
+/* Signals [from, to) and their results as columns, as a host holding them
+ * in arrays would pass them: dictionary codes, NaN where a score is absent. */
+typedef struct colset {
+    size_t n;
+    uint32_t codes[3][4000], acct[4000];
+    int64_t ts[4000];
+    double nps[4000], csat[4000], ces[4000], value[4000], compound[4000];
+    uint32_t flags[4000];
+    int32_t theme[4000];
+    ci_str text[4000];
+    int direction[4000];
+    ci_str dict[3][5], acct_dict[5];
+    size_t n_dict[3];
+    const uint32_t *code_ptrs[3];
+    const ci_str *dict_ptrs[3];
+} colset;
+
+/* Signal i with an account on most rows, and the result its text gets.
+ * The plain variant has no accounts, keeps a result without its text on
+ * some rows and a text without a result on others: rows that go straight
+ * into their cells. */
+static int plain_rows;
+
+static void make_row(uint64_t i, ci_sentiment *sa, ci_signal *s, ci_attr attrs[3],
+                     ci_signal_result *r)
+{
+    make_signal(i, s, attrs);
+    if (i % 7 && !plain_rows)
+        s->account_id = S(accounts[i % 5]);
+    ci_signal_result_init(r);
+    if (s->text.len) {
+        ci_sentiment_result sr;
+        ci_sentiment_result_init(&sr);
+        assert_int_equal(ci_sentiment_score(sa, s->text.data, s->text.len, &sr), CI_OK);
+        r->has_sentiment = 1;
+        r->compound = sr.compound;
+        r->pos = sr.pos;
+        r->neu = sr.neu;
+        r->neg = sr.neg;
+        r->intent_flags = sr.intent_flags;
+        r->theme = (int)(i % 4) - 1;
+        if (plain_rows && i % 3 == 0 && s->has)
+            s->text = (ci_str){NULL, 0};
+        else if (plain_rows)
+            r->has_sentiment = 0;
+    }
+}
+
+static void colset_fill(colset *c, ci_sentiment *sa, uint64_t n)
+{
+    assert_true(n <= 4000);
+    memset(c, 0, sizeof *c);
+    c->n = (size_t)n;
+    const char *const *vals[3] = {tiers, regions, products};
+    size_t nv[3] = {3, 4, 3};
+    for (int d = 0; d < 3; d++) {
+        c->n_dict[d] = nv[d];
+        for (size_t k = 0; k < nv[d]; k++)
+            c->dict[d][k] = S(vals[d][k]);
+        c->code_ptrs[d] = c->codes[d];
+        c->dict_ptrs[d] = c->dict[d];
+    }
+    for (int k = 0; k < 5; k++)
+        c->acct_dict[k] = S(accounts[k]);
+    for (uint64_t i = 0; i < n; i++) {
+        ci_signal s;
+        ci_attr attrs[3];
+        ci_signal_result r;
+        make_row(i, sa, &s, attrs, &r);
+        for (int d = 0; d < 3; d++) {
+            c->codes[d][i] = CI_CODE_NONE;
+            for (uint32_t k = 0; d < (int)s.n_attrs && k < nv[d]; k++)
+                if (!strcmp(vals[d][k], attrs[d].value.data))
+                    c->codes[d][i] = k;
+        }
+        c->acct[i] = s.account_id.len ? (uint32_t)(i % 5) : CI_CODE_NONE;
+        c->ts[i] = s.timestamp;
+        c->nps[i] = (s.has & CI_HAS_NPS) ? s.nps : NAN;
+        c->csat[i] = (s.has & CI_HAS_CSAT) ? s.csat : NAN;
+        c->ces[i] = (s.has & CI_HAS_CES) ? s.ces : NAN;
+        c->direction[i] = s.ces_direction;
+        c->value[i] = (s.has & CI_HAS_VALUE) ? s.value : NAN;
+        c->compound[i] = r.has_sentiment ? r.compound : NAN;
+        c->flags[i] = r.intent_flags;
+        c->theme[i] = r.theme;
+        c->text[i] = s.text;
+    }
+}
+
+/* The columns of rows [from, from + n). */
+static ci_signal_columns colset_view(colset *c, size_t from, size_t n, const uint32_t *codes[3])
+{
+    ci_signal_columns v;
+    ci_signal_columns_init(&v);
+    v.n_rows = n;
+    for (int d = 0; d < 3; d++)
+        codes[d] = c->codes[d] + from;
+    v.dim_codes = codes;
+    v.dim_values = c->dict_ptrs;
+    v.n_dim_values = c->n_dict;
+    v.timestamp = c->ts + from;
+    v.nps = c->nps + from;
+    v.csat = c->csat + from;
+    v.ces = c->ces + from;
+    v.ces_direction = n ? c->direction[from] : 0;
+    v.value = c->value + from;
+    v.compound = c->compound + from;
+    v.intent_flags = c->flags + from;
+    v.theme = c->theme + from;
+    v.account_codes = c->acct + from;
+    v.account_values = c->acct_dict;
+    v.n_account_values = 5;
+    v.text = c->text + from;
+    return v;
+}
+
+/* Without a lexicon, counting 3 themes: for results from elsewhere. */
+static ci_analyzer *themed_analyzer(ci_allocator *alloc)
+{
+    ci_analyzer *an;
+    assert_int_equal(make_analyzer(NULL, 3, alloc, &an), CI_OK);
+    return an;
+}
+
+/* Add rows [from, to) in calls of at most `batch` rows; a call also ends
+ * before a CES answer of the other direction (one direction per call). */
+static void add_columns_range(ci_analyzer *an, colset *c, size_t from, size_t to, size_t batch)
+{
+    while (from < to) {
+        int dir = -1;
+        size_t n = 0;
+        for (; n < batch && from + n < to; n++) {
+            size_t i = from + n;
+            if (isnan(c->ces[i]))
+                continue;
+            if (dir < 0)
+                dir = c->direction[i];
+            else if (c->direction[i] != dir)
+                break;
+        }
+        const uint32_t *codes[3];
+        ci_signal_columns v = colset_view(c, from, n, codes);
+        v.ces_direction = dir < 0 ? 0 : dir;
+        size_t added = 99;
+        assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
+        assert_int_equal(added, n);
+        from += n;
+    }
+}
+
+/* The rows one by one through ci_analyzer_add_result(). */
+static ci_analyzer *rows_reference(ci_sentiment *sa, size_t n)
+{
+    ci_analyzer *ref = themed_analyzer(NULL);
+    for (uint64_t i = 0; i < n; i++) {
+        ci_signal s;
+        ci_attr attrs[3];
+        ci_signal_result r;
+        make_row(i, sa, &s, attrs, &r);
+        s.kind = CI_SIGNAL_FEEDBACK;
+        assert_int_equal(ci_analyzer_add_result(ref, &s, &r, NULL), CI_OK);
+    }
+    return ref;
+}
+
+static void assert_same_snapshot(const ci_analyzer *a, const ci_analyzer *b)
+{
+    char *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    assert_int_equal(ci_analyzer_save(a, &x, &nx), CI_OK);
+    ci_status st = ci_analyzer_save(b, &y, &ny);
+    if (st == CI_ERR_NOMEM) /* b's allocator fails once, when a test says so */
+        st = ci_analyzer_save(b, &y, &ny);
+    assert_int_equal(st, CI_OK);
+    assert_int_equal(nx, ny);
+    assert_memory_equal(x, y, nx);
+    ci_free(x);
+    ci_free(y);
+}
+
+typedef struct colfix {
+    ci_lexicon *lex;
+    ci_sentiment *sa;
+    colset c;
+} colfix;
+
+static colfix *colfix_new(size_t n)
+{
+    colfix *f = malloc(sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(ci_lexicon_new_builtin(NULL, &f->lex), CI_OK);
+    ci_sentiment_options so;
+    ci_sentiment_options_init(&so);
+    assert_int_equal(ci_sentiment_new(f->lex, &so, NULL, &f->sa), CI_OK);
+    colset_fill(&f->c, f->sa, n);
+    return f;
+}
+
+static void colfix_free(colfix *f)
+{
+    ci_sentiment_free(f->sa);
+    ci_lexicon_free(f->lex);
+    free(f);
+}
+
+/* Columns in any batching give the very snapshot of one add_result per row:
+ * cells, accounts, examples and all. */
+static void test_columns_equal_rows(void **state)
+{
+    (void)state;
+    const size_t n = 3000;
+    size_t batches[] = {n, 1, 7, 256, 1000};
+    for (plain_rows = 1; plain_rows >= 0; plain_rows--) {
+        colfix *pf = colfix_new(n);
+        ci_analyzer *pref = rows_reference(pf->sa, n);
+        for (size_t b = 0; b < sizeof batches / sizeof *batches; b++) {
+            ci_analyzer *an = themed_analyzer(NULL);
+            add_columns_range(an, &pf->c, 0, n, batches[b]);
+            assert_same_snapshot(pref, an);
+            assert_same_analyzers(pref, an);
+            assert_int_equal(ci_analyzer_account_count(an), ci_analyzer_account_count(pref));
+            ci_analyzer_free(an);
+        }
+        ci_analyzer_free(pref);
+        colfix_free(pf);
+    }
+    plain_rows = 0;
+    colfix *f = colfix_new(n);
+    ci_analyzer *ref = rows_reference(f->sa, n);
+    /* dictionaries too large for a table of codes take the strings' way:
+     * the same rows through dictionaries padded with unused values */
+    static ci_str big[3][70000];
+    for (int d = 0; d < 3; d++) {
+        for (size_t k = 0; k < 70000; k++)
+            big[d][k] = k < f->c.n_dict[d] ? f->c.dict[d][k] : S("unused");
+        f->c.dict_ptrs[d] = big[d];
+        f->c.n_dict[d] = 70000;
+    }
+    ci_analyzer *an = themed_analyzer(NULL);
+    add_columns_range(an, &f->c, 0, n, n);
+    assert_same_snapshot(ref, an);
+    ci_analyzer_free(an);
+    ci_analyzer_free(ref);
+    colfix_free(f);
+}
+
+/* A bad row stops the call there: the rows before it are in, it and the
+ * rows after are not, the diag names the row, and going on from the next
+ * row works. */
+static void bad_rows(void)
+{
+    const size_t n = 600, bad = 250;
+    colfix *f = colfix_new(n);
+    colset *c = &f->c;
+    /* every row with one CES direction, so one call can take them all */
+    for (size_t i = 0; i < n; i++)
+        c->direction[i] = 0;
+    const uint32_t *codes[3];
+    static const char invalid[] = "EM\xff";
+    struct {
+        ci_status st;
+        int field;
+        const char *needle;
+    } cases[] = {
+        {CI_ERR_RANGE, CI_FIELD_NPS, "nps 11"},
+        {CI_ERR_NONFINITE, CI_FIELD_CSAT, "csat"},
+        {CI_ERR_RANGE, CI_FIELD_ATTR_VALUE, "region"},
+        {CI_ERR_UTF8, CI_FIELD_ATTR_VALUE, "UTF-8"},
+        {CI_ERR_RANGE, -1, "compound"},
+        {CI_ERR_RANGE, -1, "theme"},
+        {CI_ERR_RANGE, CI_FIELD_ACCOUNT_ID, "account"},
+        {CI_ERR_MISSING, CI_FIELD_TEXT, "neither"},
+        {CI_ERR_RANGE, CI_FIELD_CES, "ces 3.5"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        static colset saved;
+        saved = *c;
+        switch (k) {
+        case 0: c->nps[bad] = 11; break;
+        case 1: c->csat[bad] = INFINITY; break;
+        case 2: c->codes[1][bad] = 4; break;
+        case 3:
+            c->dict[1][4] = S(invalid);
+            c->n_dict[1] = 5;
+            c->codes[1][bad] = 4;
+            break;
+        case 4: c->compound[bad] = 1.5; break;
+        case 5: c->theme[bad] = 3; break;
+        case 6: c->acct[bad] = 5; break;
+        case 7:
+            c->text[bad] = (ci_str){NULL, 0};
+            c->nps[bad] = c->csat[bad] = c->ces[bad] = c->value[bad] = c->compound[bad] = NAN;
+            c->theme[bad] = -1;
+            break;
+        case 8: c->ces[bad] = 3.5; break;
+        }
+        ci_analyzer *an = themed_analyzer(NULL);
+        ci_signal_columns v = colset_view(c, 0, n, codes);
+        ci_diag d;
+        ci_diag_init(&d);
+        size_t added = 99;
+        assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), cases[k].st);
+        assert_int_equal(added, bad);
+        assert_int_equal(d.status, cases[k].st);
+        assert_int_equal(d.index, (int64_t)bad);
+        assert_int_equal(d.field, cases[k].field);
+        assert_non_null(strstr(d.message, "row 250: "));
+        assert_non_null(strstr(d.message, cases[k].needle));
+        /* nothing of the bad row: the same as the rows before it alone */
+        ci_analyzer *before = themed_analyzer(NULL);
+        add_columns_range(before, c, 0, bad, n);
+        assert_same_snapshot(before, an);
+        /* and the caller goes on after it */
+        add_columns_range(an, c, bad + 1, n, n);
+        add_columns_range(before, c, bad + 1, n, n);
+        assert_same_snapshot(before, an);
+        ci_analyzer_free(before);
+        ci_analyzer_free(an);
+        *c = saved;
+    }
+    colfix_free(f);
+}
+
+/* ... with and without accounts: rows that take the whole path, and plain
+ * rows that are checked by the shortcut first */
+static void test_columns_bad_rows(void **state)
+{
+    (void)state;
+    for (plain_rows = 0; plain_rows <= 1; plain_rows++)
+        bad_rows();
+    plain_rows = 0;
+}
+
+static void test_columns_arguments(void **state)
+{
+    (void)state;
+    ci_analyzer *an = themed_analyzer(NULL);
+    ci_signal_columns v;
+    ci_signal_columns_init(&v);
+    ci_signal_columns_init(NULL);
+    size_t added = 99;
+    ci_diag d;
+    ci_diag_init(&d);
+    assert_int_equal(ci_analyzer_add_columns(NULL, &v, &added, &d), CI_ERR_INVALID);
+    assert_int_equal(added, 0);
+    assert_int_equal(ci_analyzer_add_columns(an, NULL, NULL, NULL), CI_ERR_INVALID);
+    /* no rows: nothing to do */
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
+    assert_int_equal(added, 0);
+    /* rows without any column carry nothing */
+    v.n_rows = 3;
+    added = 99;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_MISSING);
+    assert_int_equal(added, 0);
+    assert_int_equal(d.index, 0);
+    /* a value column alone is enough: population only, no dimension */
+    double value[3] = {1.25, NAN, 3};
+    v.value = value;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_MISSING);
+    assert_int_equal(added, 1);
+    assert_int_equal(d.index, 1);
+    value[1] = 2;
+    v.value = value + 1;
+    v.n_rows = 2;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
+    assert_int_equal(added, 2);
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, 0, NULL, &st), CI_OK);
+    assert_int_equal(st.count, 3);
+    assert_true(st.value_sum == 6.25);
+    /* codes without a dictionary */
+    uint32_t codes0[2] = {0, 0};
+    const uint32_t *codes[3] = {codes0, NULL, NULL};
+    v.dim_codes = codes;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_INVALID);
+    assert_int_equal(added, 0);
+    ci_str dict0[1] = {S("pro")};
+    const ci_str *dicts[3] = {dict0, NULL, NULL};
+    size_t nd[3] = {1, 0, 0};
+    v.dim_values = dicts;
+    v.n_dim_values = nd;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
+    ci_str tier = S("pro"), none[3] = {tier, {NULL, 0}, {NULL, 0}};
+    size_t at;
+    assert_int_equal(ci_analyzer_find(an, none, &at), CI_OK);
+    uint32_t acct[2] = {0, 0};
+    v.account_codes = acct;
+    v.n_account_values = 1;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_ERR_INVALID);
+    v.n_account_values = 0; /* an empty dictionary: every code is out of it */
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_RANGE);
+    assert_int_equal(d.field, CI_FIELD_ACCOUNT_ID);
+    v.account_codes = NULL;
+    v.struct_size = sizeof v - 1;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_STRUCT_SIZE);
+    ci_analyzer_free(an);
+}
+
+/* Fail each allocation of one call: the rows before the failing one are
+ * in, the rest go in on retry, and the result is the same as without
+ * failures; nothing leaks. */
+static void test_columns_allocation_failures(void **state)
+{
+    (void)state;
+    const size_t n = 300;
+    colfix *f = colfix_new(n);
+    for (size_t i = 0; i < n; i++)
+        f->c.direction[i] = 0;
+    ci_analyzer *ref = themed_analyzer(NULL);
+    add_columns_range(ref, &f->c, 0, n, n);
+    for (long k = 1; k < 1000; k++) {
+        test_alloc ta = {.fail_at = k};
+        ci_allocator a = ta_allocator(&ta);
+        ci_analyzer *an;
+        if (make_analyzer(NULL, 3, &a, &an) != CI_OK) {
+            assert_int_equal(ta.live, 0);
+            continue;
+        }
+        size_t from = 0;
+        while (from < n) {
+            const uint32_t *codes[3];
+            ci_signal_columns v = colset_view(&f->c, from, n - from, codes);
+            size_t added = 99;
+            ci_status st = ci_analyzer_add_columns(an, &v, &added, NULL);
+            assert_true(st == CI_OK || st == CI_ERR_NOMEM);
+            assert_true(added <= n - from);
+            assert_true(st != CI_OK || added == n - from);
+            from += added;
+        }
+        assert_same_snapshot(ref, an);
+        ci_analyzer_free(an);
+        assert_int_equal(ta.live, 0);
+        if (!ta.failed)
+            break;
+    }
+    ci_analyzer_free(ref);
+    colfix_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +1039,10 @@ int main(void)
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_columns_equal_rows),
+        cmocka_unit_test(test_columns_bad_rows),
+        cmocka_unit_test(test_columns_arguments),
+        cmocka_unit_test(test_columns_allocation_failures),
     };
     return cmocka_run_group_tests_name("segments", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  * summary (segments x buckets) is rolled up from the cells on first read.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../common/diag-priv.h"
@@ -30,6 +31,14 @@ CI_API void ci_signal_result_init(ci_signal_result *r)
     memset(r, 0, sizeof *r);
     r->struct_size = sizeof *r;
     r->theme = -1;
+}
+
+CI_API void ci_signal_columns_init(ci_signal_columns *c)
+{
+    if (!c)
+        return;
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
 }
 
 CI_API void ci_segment_stats_init(ci_segment_stats *s)
@@ -317,6 +326,7 @@ static void combo_values(ci_analyzer *an, const char *k, ci_str *store)
  * hashing it whole and probing the map.  Combination ids never change, so
  * entries never go stale; a collision just costs the map lookup. */
 #define COMBO_CACHE_BITS 12
+#define NO_SLOT SIZE_MAX /* a combination found without the cache */
 
 static size_t combo_slot(const ci_analyzer *an)
 {
@@ -539,8 +549,8 @@ static void cell_remember(ci_analyzer *an, uint32_t combo, uint32_t day, uint32_
     *slot = cell + 1;
 }
 
-/* The cell of (combo, day), or -1. */
-static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
+/* The cell of (combo, day) in the combination's day index, or -1. */
+static inline long cell_indexed(const ci_analyzer *an, uint32_t combo, uint32_t day)
 {
     if (combo < an->cday_cap) {
         const day_index *di = &an->cday[combo];
@@ -548,10 +558,39 @@ static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
         if (off < di->span && di->ids[off])
             return (long)di->ids[off] - 1;
     }
-    long cell = ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day);
+    return -1;
+}
+
+/* The cell of (combo, day), or -1, without noting it in the day index. */
+static inline long cell_peek(const ci_analyzer *an, uint32_t combo, uint32_t day)
+{
+    long cell = cell_indexed(an, combo, day);
+    return cell >= 0 ? cell : ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day);
+}
+
+/* The cell of (combo, day), or -1; a cell found in the map goes into the
+ * day index for next time. */
+static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
+{
+    long cell = cell_indexed(an, combo, day);
+    if (cell >= 0)
+        return cell;
+    cell = ci_u64map_get(&an->cells, (uint64_t)combo << 32 | day);
     if (cell >= 0)
         cell_remember(an, combo, day, (uint32_t)cell);
     return cell;
+}
+
+/* One signal into its cell (below CI_CELL_MAX) and what every add updates. */
+static inline void cell_apply(ci_analyzer *an, long cell, const ci_signal *sig,
+                              const ci_signal_result *r)
+{
+    cell_add(&an->cst[cell], sig, r);
+    if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
+        an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
+    if (sig->timestamp != CI_TIME_NONE && (an->max_ts == CI_TIME_NONE || sig->timestamp > an->max_ts))
+        an->max_ts = sig->timestamp;
+    an->dirty = 1;
 }
 
 static ci_status reserve_cells(ci_analyzer *an, size_t n)
@@ -590,43 +629,37 @@ static ci_status reserve_combos(ci_analyzer *an, size_t n)
     return st;
 }
 
-ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r,
-                             ci_diag *diag)
+/* The combination of the current values (an->vals): its id, or -1 with its
+ * key built in an->key (*kl bytes) ready for adding.  *slot receives the
+ * cache slot to note the combination in. */
+static ci_status combo_resolve(ci_analyzer *an, size_t *slot, size_t *kl, long *combo)
 {
-    /* this signal's value for each dimension ("" when absent); attributes
-     * usually come in the declared order, so try that first */
-    static const ci_str empty = {"", 0};
-    for (size_t d = 0; d < an->ndims; d++)
-        an->vals[d] = &empty;
-    for (size_t i = 0; i < sig->n_attrs; i++) {
-        const ci_attr *at = &sig->attrs[i];
-        long d = -1;
-        if (i < an->ndims) {
-            size_t kl;
-            const char *k = ci_strmap_key(&an->dims, i, &kl);
-            if (kl == at->key.len && ci_same_bytes(k, at->key.data, kl))
-                d = (long)i;
-        }
-        if (d < 0)
-            d = ci_strmap_find(&an->dims, at->key.data, at->key.len);
-        if (d >= 0)
-            an->vals[d] = &at->value;
-    }
     ci_status st;
     if (!an->ccache) /* best effort: without it, every add takes the map */
         an->ccache = ci_calloc(&an->a, (size_t)1 << COMBO_CACHE_BITS, sizeof(uint32_t));
-    size_t slot = combo_slot(an), kl = 0;
-    long combo = combo_cached(an, slot);
-    if (combo < 0) {
-        size_t keybytes = 0;
-        for (size_t d = 0; d < an->ndims; d++)
-            keybytes += 4 + an->vals[d]->len;
-        if (keybytes + 16 > an->key_cap &&
-            (st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
-            return st;
-        kl = combo_key(an, an->key);
-        combo = ci_strmap_find_h(&an->combos, an->key, kl, ci_strmap_hash(an->key, kl));
-    }
+    *slot = combo_slot(an);
+    *kl = 0;
+    *combo = combo_cached(an, *slot);
+    if (*combo >= 0)
+        return CI_OK;
+    size_t keybytes = 0;
+    for (size_t d = 0; d < an->ndims; d++)
+        keybytes += 4 + an->vals[d]->len;
+    if (keybytes + 16 > an->key_cap &&
+        (st = ci_grow(&an->a, (void **)&an->key, &an->key_cap, keybytes + 16, 1)) != CI_OK)
+        return st;
+    *kl = combo_key(an, an->key);
+    *combo = ci_strmap_find_h(&an->combos, an->key, *kl, ci_strmap_hash(an->key, *kl));
+    return CI_OK;
+}
+
+/* Add a valid signal whose combination combo_resolve() gave; *out receives
+ * the combination's id (new ones included). */
+static ci_status ingest_resolved(ci_analyzer *an, long combo, size_t slot, size_t kl,
+                                 const ci_signal *sig, const ci_signal_result *r, long *out,
+                                 ci_diag *diag)
+{
+    ci_status st;
     uint32_t day = day_code(an, sig->timestamp);
     long cell = combo >= 0 ? cell_find(an, (uint32_t)combo, day) : -1;
     /* reserve what this signal may create, so the updates cannot fail */
@@ -681,7 +714,7 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         an->cex[combo].items = items;
         an->cex[combo].n = 0;
     }
-    if (an->ccache)
+    if (an->ccache && slot != NO_SLOT)
         an->ccache[slot] = (uint32_t)combo + 1;
     if (cell < 0) {
         int added;
@@ -689,17 +722,41 @@ ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_sig
         an->ckey[cell] = (uint64_t)combo << 32 | day;
         cell_remember(an, (uint32_t)combo, day, (uint32_t)cell);
     }
-    cell_add(&an->cst[cell], sig, r);
-    if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
-        an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
+    cell_apply(an, cell, sig, r);
     if (ex.text)
         ci_dealloc(&an->a, example_insert(&an->cex[combo], ex));
     if (sig->account_id.len)
         ci_account_update(an, sig, r);
-    if (sig->timestamp != CI_TIME_NONE && (an->max_ts == CI_TIME_NONE || sig->timestamp > an->max_ts))
-        an->max_ts = sig->timestamp;
-    an->dirty = 1;
+    *out = combo;
     return CI_OK;
+}
+
+ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r,
+                             ci_diag *diag)
+{
+    /* this signal's value for each dimension ("" when absent); attributes
+     * usually come in the declared order, so try that first */
+    static const ci_str empty = {"", 0};
+    for (size_t d = 0; d < an->ndims; d++)
+        an->vals[d] = &empty;
+    for (size_t i = 0; i < sig->n_attrs; i++) {
+        const ci_attr *at = &sig->attrs[i];
+        long d = -1;
+        if (i < an->ndims) {
+            size_t kl;
+            const char *k = ci_strmap_key(&an->dims, i, &kl);
+            if (kl == at->key.len && ci_same_bytes(k, at->key.data, kl))
+                d = (long)i;
+        }
+        if (d < 0)
+            d = ci_strmap_find(&an->dims, at->key.data, at->key.len);
+        if (d >= 0)
+            an->vals[d] = &at->value;
+    }
+    size_t slot, kl;
+    long combo;
+    ci_status st = combo_resolve(an, &slot, &kl, &combo);
+    return st != CI_OK ? st : ingest_resolved(an, combo, slot, kl, sig, r, &combo, diag);
 }
 
 CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *sig, ci_signal_result *res,
@@ -740,6 +797,22 @@ CI_API ci_status ci_analyzer_add(ci_analyzer *an, const ci_signal *sig, ci_signa
     return CI_OK;
 }
 
+/* The checks ci_analyzer_add_result() makes of a result from elsewhere. */
+static ci_status check_result(const ci_analyzer *an, const ci_signal_result *r, ci_diag *diag)
+{
+    if (r->theme < -1 || (r->theme >= 0 && (size_t)r->theme >= an->ntheme))
+        return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0,
+                           "theme %d is not below the %zu themes", r->theme, an->ntheme);
+    if (r->has_sentiment) {
+        if (!isfinite(r->compound) || !isfinite(r->pos) || !isfinite(r->neu) || !isfinite(r->neg))
+            return ci_diag_set(diag, CI_ERR_NONFINITE, -1, -1, 0, "sentiment is not finite");
+        if (r->compound < -1 || r->compound > 1)
+            return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0,
+                               "compound %g is outside [-1, 1]", r->compound);
+    }
+    return CI_OK;
+}
+
 CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *sig,
                                         const ci_signal_result *r, ci_diag *diag)
 {
@@ -750,17 +823,290 @@ CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *sig,
     ci_status st = ci_signal_validate(sig, diag);
     if (st != CI_OK)
         return st;
-    if (r->theme < -1 || (r->theme >= 0 && (size_t)r->theme >= an->ntheme))
-        return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0, "theme %d is not below the %zu themes",
-                           r->theme, an->ntheme);
-    if (r->has_sentiment) {
-        if (!isfinite(r->compound) || !isfinite(r->pos) || !isfinite(r->neu) || !isfinite(r->neg))
-            return ci_diag_set(diag, CI_ERR_NONFINITE, -1, -1, 0, "sentiment is not finite");
-        if (r->compound < -1 || r->compound > 1)
-            return ci_diag_set(diag, CI_ERR_RANGE, -1, -1, 0, "compound %g is outside [-1, 1]",
-                               r->compound);
-    }
+    if ((st = check_result(an, r, diag)) != CI_OK)
+        return st;
     return ci_analyzer_ingest(an, sig, r, diag);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Columns                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Say which row failed: the index, and the row in front of the message the
+ * failing check wrote (or of the bare status, for checks that write none). */
+static ci_status row_failed(ci_diag *diag, ci_status st, size_t row, int wrote)
+{
+    if (!diag || diag->struct_size < sizeof(ci_diag))
+        return st;
+    char msg[sizeof diag->message];
+    if (wrote)
+        memcpy(msg, diag->message, sizeof msg);
+    else
+        snprintf(msg, sizeof msg, "%s", ci_status_string(st));
+    int field = wrote ? diag->field : -1;
+    return ci_diag_set(diag, st, field, (int64_t)row, 0, "row %zu: %s", row, msg);
+}
+
+/* Point an->vals at row i's dimension values, checking the codes and the
+ * values they name as ci_signal_validate() checks attribute values. */
+static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t i, ci_diag *diag)
+{
+    static const ci_str empty = {"", 0};
+    for (size_t d = 0; d < an->ndims; d++) {
+        const uint32_t *codes = c->dim_codes ? c->dim_codes[d] : NULL;
+        uint32_t code = codes ? codes[i] : CI_CODE_NONE;
+        an->vals[d] = &empty;
+        if (code == CI_CODE_NONE)
+            continue;
+        size_t kl;
+        const char *k = ci_strmap_key(&an->dims, d, &kl);
+        if (code >= c->n_dim_values[d])
+            return ci_diag_set(diag, CI_ERR_RANGE, CI_FIELD_ATTR_VALUE, (int64_t)i, 0,
+                               "dimension \"%.*s\": code %u is outside its %zu values",
+                               (int)(kl > 40 ? 40 : kl), k, code, c->n_dim_values[d]);
+        const ci_str *v = &c->dim_values[d][code];
+        size_t bad = 0;
+        if ((!v->data && v->len) || v->len > CI_SIGNAL_MAX_FIELD ||
+            (v->len && ci_utf8_validate(v->data, v->len, &bad) != CI_OK))
+            return ci_diag_set(diag, v->len > CI_SIGNAL_MAX_FIELD ? CI_ERR_LIMIT
+                                     : v->data ? CI_ERR_UTF8 : CI_ERR_INVALID,
+                               CI_FIELD_ATTR_VALUE, (int64_t)i, bad,
+                               "dimension \"%.*s\": value %u is not valid UTF-8 of at most %d bytes",
+                               (int)(kl > 40 ? 40 : kl), k, code, CI_SIGNAL_MAX_FIELD);
+        an->vals[d] = v;
+    }
+    return CI_OK;
+}
+
+/* The most entries of the table from dimension codes to combinations: it is
+ * zeroed per call, so it must stay small next to the batch. */
+static size_t code_table_size(const ci_analyzer *an, const ci_signal_columns *c, size_t *stride)
+{
+    size_t size = 1, limit = 4096 + 4 * c->n_rows;
+    for (size_t d = 0; d < an->ndims; d++) {
+        stride[d] = 0;
+        if (!c->dim_codes || !c->dim_codes[d])
+            continue;
+        size_t card = c->n_dim_values[d] + 1; /* + "absent" */
+        if (card > limit / size)
+            return 0;
+        stride[d] = size;
+        size *= card;
+    }
+    return size;
+}
+
+/* Row i into the signal and result it stands for, but for the account
+ * (sig and r were set up once per call: kind, direction, struct sizes). */
+static inline void row_numbers(const ci_signal_columns *c, size_t i, ci_signal *sig,
+                               ci_signal_result *r)
+{
+    sig->timestamp = c->timestamp ? c->timestamp[i] : CI_TIME_NONE;
+    sig->has = 0;
+#define COLUMN_SCORE(col, bit)             \
+    if (c->col && !isnan(c->col[i])) {     \
+        sig->col = c->col[i];              \
+        sig->has |= bit;                   \
+    }
+    COLUMN_SCORE(nps, CI_HAS_NPS)
+    COLUMN_SCORE(csat, CI_HAS_CSAT)
+    COLUMN_SCORE(ces, CI_HAS_CES)
+    COLUMN_SCORE(value, CI_HAS_VALUE)
+#undef COLUMN_SCORE
+    r->has_sentiment = c->compound && !isnan(c->compound[i]);
+    r->compound = r->has_sentiment ? c->compound[i] : 0;
+    r->intent_flags = r->has_sentiment && c->intent_flags ? c->intent_flags[i] : 0;
+    r->theme = c->theme ? c->theme[i] : -1;
+    sig->text = c->text ? c->text[i] : (ci_str){NULL, 0};
+}
+
+/* Row i of the columns as the signal and result it stands for, whole. */
+static ci_status row_load(const ci_signal_columns *c, size_t i, ci_signal *sig,
+                          ci_signal_result *r, ci_diag *diag)
+{
+    row_numbers(c, i, sig, r);
+    sig->account_id = (ci_str){NULL, 0};
+    if (c->account_codes && c->account_codes[i] != CI_CODE_NONE) {
+        if (c->account_codes[i] >= c->n_account_values)
+            return ci_diag_set(diag, CI_ERR_RANGE, CI_FIELD_ACCOUNT_ID, (int64_t)i, 0,
+                               "account code %u is outside its %zu values",
+                               c->account_codes[i], c->n_account_values);
+        sig->account_id = c->account_values[c->account_codes[i]];
+    }
+    return CI_OK;
+}
+
+/* A score column at row i: absent (NaN), or a whole number in [lo, hi]
+ * (which also rules out the infinities); *any notes a present one. */
+static inline int score_ok(const double *col, size_t i, double lo, double hi, int *any)
+{
+    if (!col || isnan(col[i]))
+        return 1;
+    double x = col[i];
+    *any = 1;
+    return x >= lo && x <= hi && x == (double)(int64_t)x;
+}
+
+/* Is row i certainly valid, with neither an account nor an example to
+ * keep, so that it may go straight into its cell?  A shortcut for the rules
+ * of ci_signal_validate() and check_result() on the rows columns make: a
+ * row it turns down takes those checks in full (and the whole path). */
+static inline int row_plain(const ci_analyzer *an, const ci_signal_columns *c, size_t i,
+                            int ces_direction_ok)
+{
+    int any = 0;
+    int ok = score_ok(c->nps, i, 0, 10, &any) & score_ok(c->csat, i, 1, 5, &any);
+    int ces = 0;
+    ok &= score_ok(c->ces, i, 1, 7, &ces);
+    ok &= !ces || ces_direction_ok;
+    any |= ces;
+    if (c->value && !isnan(c->value[i])) {
+        any = 1;
+        ok &= fabs(c->value[i]) <= 1e18;
+    }
+    int sentiment = c->compound && !isnan(c->compound[i]);
+    if (sentiment)
+        ok &= c->compound[i] >= -1 && c->compound[i] <= 1;
+    if (c->theme)
+        ok &= c->theme[i] >= -1 && (c->theme[i] < 0 || (size_t)c->theme[i] < an->ntheme);
+    if (c->text && (c->text[i].len || c->text[i].data))
+        ok &= !sentiment && c->text[i].data != NULL; /* an example candidate, or malformed */
+    if (c->text)
+        any |= c->text[i].len > 0;
+    if (c->account_codes)
+        ok &= c->account_codes[i] == CI_CODE_NONE;
+    return ok & any;
+}
+
+/* Rows go in blocks: the first pass checks a block's rows and finds the
+ * cells of those whose combination and cell already exist, fetching them
+ * into the cache; the second adds the rows in order, the found ones
+ * straight into their cells and the others through the whole path of
+ * ci_analyzer_add_result().  Cells are visited in no order, so without the
+ * early fetch each row waits for a cache miss. */
+#define COLUMN_BLOCK 32
+
+CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_columns *c,
+                                         size_t *n_added, ci_diag *diag)
+{
+    if (n_added)
+        *n_added = 0;
+    if (!an || !c)
+        return ci_diag_set(diag, CI_ERR_INVALID, -1, -1, 0, "NULL argument");
+    if (c->struct_size < sizeof(ci_signal_columns))
+        return ci_diag_set(diag, CI_ERR_STRUCT_SIZE, CI_FIELD_STRUCT, -1, 0,
+                           "struct_size %zu is too small; call ci_signal_columns_init()",
+                           c->struct_size);
+    for (size_t d = 0; c->dim_codes && d < an->ndims; d++)
+        if (c->dim_codes[d] && (!c->dim_values || !c->n_dim_values ||
+                                (!c->dim_values[d] && c->n_dim_values[d])))
+            return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ATTR_VALUE, -1, 0,
+                               "dimension %zu has codes but no dictionary", d);
+    if (c->account_codes && !c->account_values && c->n_account_values)
+        return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ACCOUNT_ID, -1, 0,
+                           "account codes without a dictionary");
+    /* Rows mostly repeat a few combinations of codes: a dense table from
+     * the codes to the combination spares hashing their strings per row.
+     * When the dictionaries are too large for one, rows take the strings'
+     * way, as ci_analyzer_add_result() does. */
+    size_t stride[CI_ANALYZER_MAX_DIMENSIONS];
+    size_t tsize = c->n_rows ? code_table_size(an, c, stride) : 0;
+    uint32_t *table = tsize ? ci_calloc(&an->a, tsize, sizeof(uint32_t)) : NULL;
+    ci_signal sig;
+    ci_signal_init(&sig);
+    sig.kind = CI_SIGNAL_FEEDBACK;
+    sig.ces_direction = c->ces_direction;
+    ci_signal_result r;
+    ci_signal_result_init(&r);
+    /* a bad row found by the first pass is reported once the rows before
+     * it are in, and only if they all go in */
+    ci_diag bad;
+    ci_diag_init(&bad);
+    if (diag && diag->struct_size >= sizeof(ci_diag))
+        ci_diag_init(diag); /* so that a failure shows whether its check wrote it */
+    ci_status st = CI_OK, bad_st = CI_OK;
+    int ces_direction_ok = c->ces_direction == CI_CES_HIGHER_IS_EASIER ||
+                           c->ces_direction == CI_CES_LOWER_IS_EASIER;
+    size_t i = 0;
+    while (i < c->n_rows && st == CI_OK && bad_st == CI_OK) {
+        size_t m = c->n_rows - i < COLUMN_BLOCK ? c->n_rows - i : COLUMN_BLOCK;
+        long cell[COLUMN_BLOCK];
+        size_t at[COLUMN_BLOCK];
+        for (size_t k = 0; k < m; k++) {
+            size_t row = i + k;
+            cell[k] = -1;
+            at[k] = SIZE_MAX;
+            int plain = row_plain(an, c, row, ces_direction_ok);
+            if (!plain) {
+                /* validated quietly (a diag is cleared on success), then
+                 * again for the message */
+                if ((bad_st = row_load(c, row, &sig, &r, &bad)) == CI_OK &&
+                    (bad_st = ci_signal_validate(&sig, NULL)) != CI_OK)
+                    ci_signal_validate(&sig, &bad);
+                if (bad_st == CI_OK)
+                    bad_st = check_result(an, &r, &bad);
+                if (bad_st != CI_OK) {
+                    m = k;
+                    break;
+                }
+            }
+            if (!table)
+                continue;
+            size_t t = 0;
+            int known = 1;
+            for (size_t d = 0; d < an->ndims; d++)
+                if (stride[d]) {
+                    uint32_t code = c->dim_codes[d][row];
+                    /* CI_CODE_NONE takes entry 0; a bad code is left to
+                     * row_values() to report */
+                    known &= code == CI_CODE_NONE || code < c->n_dim_values[d];
+                    t += (size_t)(uint32_t)(code + 1u) * stride[d];
+                }
+            if (!known)
+                continue;
+            at[k] = t;
+            long combo = (long)table[t] - 1;
+            if (combo < 0 || !plain)
+                continue;
+            int64_t ts = c->timestamp ? c->timestamp[row] : CI_TIME_NONE;
+            cell[k] = cell_peek(an, (uint32_t)combo, day_code(an, ts));
+            if (cell[k] >= 0) {
+                __builtin_prefetch(&an->cst[cell[k]], 1);
+                __builtin_prefetch((const char *)&an->cst[cell[k]] + 64, 1);
+            }
+        }
+        size_t k = 0;
+        for (; k < m; k++) {
+            size_t row = i + k;
+            if (cell[k] >= 0 && an->cst[cell[k]].count < CI_CELL_MAX) {
+                row_numbers(c, row, &sig, &r);
+                cell_apply(an, cell[k], &sig, &r);
+                continue;
+            }
+            row_load(c, row, &sig, &r, NULL);
+            long combo = at[k] != SIZE_MAX ? (long)table[at[k]] - 1 : -1;
+            size_t slot = NO_SLOT, kl = 0;
+            if (combo < 0 && ((st = row_values(an, c, row, diag)) != CI_OK ||
+                              (st = combo_resolve(an, &slot, &kl, &combo)) != CI_OK))
+                break;
+            if ((st = ingest_resolved(an, combo, slot, kl, &sig, &r, &combo, diag)) != CI_OK)
+                break;
+            if (at[k] != SIZE_MAX)
+                table[at[k]] = (uint32_t)combo + 1;
+        }
+        i += k;
+    }
+    ci_dealloc(&an->a, table);
+    if (n_added)
+        *n_added = i;
+    if (st == CI_OK && bad_st != CI_OK) {
+        st = bad_st;
+        if (diag && diag->struct_size >= sizeof(ci_diag))
+            *diag = bad;
+    }
+    if (st != CI_OK)
+        return row_failed(diag, st, i, diag && diag->struct_size >= sizeof(ci_diag) && diag->status != CI_OK);
+    return CI_OK;
 }
 
 /* ------------------------------------------------------------------------ */
