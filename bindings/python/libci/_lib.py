@@ -270,6 +270,32 @@ class CiSignalResult(Structure):
     ]
 
 
+CI_CODE_NONE = 0xFFFFFFFF
+
+
+class CiSignalColumns(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("n_rows", c_size_t),
+        ("dim_codes", c_void_p),
+        ("dim_values", c_void_p),
+        ("n_dim_values", c_void_p),
+        ("timestamp", c_void_p),
+        ("nps", c_void_p),
+        ("csat", c_void_p),
+        ("ces", c_void_p),
+        ("ces_direction", c_int),
+        ("value", c_void_p),
+        ("compound", c_void_p),
+        ("intent_flags", c_void_p),
+        ("theme", c_void_p),
+        ("account_codes", c_void_p),
+        ("account_values", c_void_p),
+        ("n_account_values", c_size_t),
+        ("text", c_void_p),
+    ]
+
+
 class CiSegmentStats(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -418,6 +444,7 @@ INIT_FUNCTIONS: Dict[Type[Structure], str] = {
     CiThemeInfo: "ci_theme_info_init",
     CiAnalyzerOptions: "ci_analyzer_options_init",
     CiSignalResult: "ci_signal_result_init",
+    CiSignalColumns: "ci_signal_columns_init",
     CiSegmentStats: "ci_segment_stats_init",
     CiComparison: "ci_comparison_init",
     CiTrend: "ci_trend_init",
@@ -513,6 +540,8 @@ FUNCTIONS = [
     ("ci_signal_result_init", None, [P(CiSignalResult)]),
     ("ci_analyzer_add", _st, [_vp, P(CiSignal), P(CiSignalResult), P(CiDiag)]),
     ("ci_analyzer_add_result", _st, [_vp, P(CiSignal), P(CiSignalResult), P(CiDiag)]),
+    ("ci_signal_columns_init", None, [P(CiSignalColumns)]),
+    ("ci_analyzer_add_columns", _st, [_vp, P(CiSignalColumns), P(c_size_t), P(CiDiag)]),
     ("ci_analyzer_summarize", _st, [_vp]),
     ("ci_analyzer_merge", _st, [_vp, _vp]),
     ("ci_segment_stats_init", None, [P(CiSegmentStats)]),
@@ -560,9 +589,9 @@ FUNCTIONS = [
     ("ci_analyzer_load_file", _st, [c_char_p, P(CiAnalyzerOptions), _vp, P(_vp), P(CiDiag)]),
 ]
 
-# The oldest library these bindings work with (CI_VERSION_NUMBER of 1.1.0,
-# which added ci_tokenizer_next_batch).
-MIN_VERSION_NUMBER = 10100
+# The oldest library these bindings work with (CI_VERSION_NUMBER of 1.2.0,
+# which added ci_analyzer_add_columns).
+MIN_VERSION_NUMBER = 10200
 
 # ---------------------------------------------------------------------------
 # Locating and loading the shared library

@@ -315,6 +315,78 @@ def _kind(kind: Union[str, int]) -> int:
     return k
 
 
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy is a Debian package away
+        raise ImportError("Analyzer.add_columns needs NumPy (Debian: python3-numpy)") from None
+    return numpy
+
+
+def _column(np: Any, x: Any, dtype: Any, fill: Any) -> Any:
+    """A contiguous array of dtype; None (and pandas NA) become fill."""
+    if hasattr(x, "to_numpy"):  # pandas: NA-aware conversion
+        try:
+            return np.ascontiguousarray(x.to_numpy(dtype=dtype, na_value=fill))
+        except (TypeError, ValueError):
+            x = list(x)
+    if isinstance(x, np.ndarray) and x.dtype == dtype:
+        return np.ascontiguousarray(x)
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        if np.issubdtype(x.dtype, np.floating) and not np.issubdtype(dtype, np.floating):
+            if not np.isfinite(x).all() or (x != np.floor(x)).any():
+                raise ValueError(f"a {np.dtype(dtype).name} column has non-integral values")
+        return np.ascontiguousarray(x.astype(dtype))
+    return np.array([fill if v is None else v for v in x], dtype=dtype)
+
+
+def _timestamps(np: Any, x: Any) -> Any:
+    """Epoch seconds (int64, CI_TIME_NONE for none) from datetimes or numbers."""
+    if hasattr(x, "dt") and getattr(x.dt, "tz", None) is not None:
+        x = x.dt.tz_convert("UTC").dt.tz_localize(None)
+    if hasattr(x, "to_numpy"):
+        x = x.to_numpy()
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.datetime64):
+        # NaT is INT64_MIN, which is CI_TIME_NONE; whole seconds, rounded down
+        return x.astype("datetime64[s]").astype(np.int64)
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.integer):
+        return x.astype(np.int64)
+    return np.array([to_ts(None if (isinstance(t, float) and t != t) else t) for t in x],
+                    dtype=np.int64)
+
+
+def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[int, int]]:
+    """Codes (uint32, CI_CODE_NONE where absent) and a ci_str dictionary."""
+    try:
+        import pandas as pd
+    except ImportError:
+        pd = None
+    if pd is not None:
+        codes, uniques = pd.factorize(x if hasattr(x, "dtype") else np.asarray(x, dtype=object))
+        uniques = list(uniques)
+    else:
+        index: Dict[Any, int] = {}
+        uniques = []
+        codes = np.empty(len(x), dtype=np.int64)
+        for i, v in enumerate(x):
+            if v is None or (isinstance(v, float) and v != v):
+                codes[i] = -1
+                continue
+            k = index.setdefault(v, len(uniques))
+            if k == len(uniques):
+                uniques.append(v)
+            codes[i] = k
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.where(codes < 0, _lib.CI_CODE_NONE, codes).astype(np.uint32)
+    strs = (_lib.CiStr * max(1, len(uniques)))()
+    for i, v in enumerate(uniques):
+        b = _text_or_none(v, what)
+        keep.append(b)
+        _lib.set_str(strs[i], b)
+    keep += [out, strs]
+    return out, (ctypes.cast(strs, ctypes.c_void_p).value or 0, len(uniques))
+
+
 class _Insights(Handle):
     def __init__(self, ptr: ctypes.c_void_p) -> None:
         super().__init__(ptr, lib.ci_insights_free)
@@ -537,6 +609,100 @@ class Analyzer(Handle):
         diag.status = 0
         check(lib.ci_analyzer_add_result(self._require(), ctypes.byref(sig), ctypes.byref(r),
                                          ctypes.byref(diag)), "ci_analyzer_add_result", diag)
+
+    def add_columns(self, *, dims: Optional[Mapping[str, Any]] = None, timestamp: Any = None,
+                    nps: Any = None, csat: Any = None, ces: Any = None,
+                    ces_lower_is_easier: bool = False, value: Any = None, compound: Any = None,
+                    intents: Any = None, theme: Any = None, account: Any = None,
+                    text: Any = None) -> int:
+        """Add a batch of signals analyzed elsewhere, held as columns: NumPy
+        arrays, pandas Series (a DataFrame's columns) or plain sequences, all
+        of one length.  One library call for the whole batch, so this is the
+        way to aggregate a DataFrame: the aggregates are exactly those of
+        :meth:`add_result` row by row.  Needs NumPy (pandas is used when it
+        is installed, to factorize columns quickly).
+
+        Args:
+            dims: dimension name -> column of values (strings, numbers,
+                pandas categoricals; None/NaN leaves the attribute out).
+                Names must be among :attr:`dimensions`.
+            timestamp: epoch seconds (integers), or numpy/pandas datetimes
+                (NaT: none), or anything :meth:`add` accepts, per row.
+            nps, csat, ces, value: numbers, NaN (or None) where absent.
+            compound: sentiment in [-1, 1], NaN where the row was not scored.
+            intents: per row, the intent bit flags (bit k for ``INTENTS[k]``).
+            theme: theme ids, -1 where none.
+            account: account ids (None: no account).
+            text: texts (str or bytes, None: none), kept as examples.
+
+        Returns the number of rows added.  A bad row raises (for example
+        :class:`libci.RangeError` for an NPS of 11) with ``.index`` set to
+        the row: the rows before it were added, it and the rest were not.
+        """
+        np = _numpy()
+        columns = {"timestamp": timestamp, "nps": nps, "csat": csat, "ces": ces,
+                   "value": value, "compound": compound, "intents": intents, "theme": theme,
+                   "account": account, "text": text}
+        dims = dict(dims or {})
+        unknown = [k for k in dims if k not in self.dimensions]
+        if unknown:
+            raise ValueError(f"unknown dimensions {unknown}; the analyzer has {self.dimensions}")
+        lengths = {k: len(v) for k, v in list(columns.items()) + list(dims.items())
+                   if v is not None}
+        if not lengths:
+            return 0
+        n = next(iter(lengths.values()))
+        if any(m != n for m in lengths.values()):
+            raise ValueError(f"columns differ in length: {lengths}")
+        c = _lib.new_struct(_lib.CiSignalColumns)
+        c.n_rows = n
+        keep: List[Any] = []
+
+        def arr(x: Any, dtype: Any, fill: Any) -> int:
+            a = _column(np, x, dtype, fill)
+            keep.append(a)
+            return a.ctypes.data
+
+        if timestamp is not None:
+            c.timestamp = arr(_timestamps(np, timestamp), np.int64, _lib.CI_TIME_NONE)
+        for name in ("nps", "csat", "ces", "value", "compound"):
+            if columns[name] is not None:
+                setattr(c, name, arr(columns[name], np.float64, np.nan))
+        c.ces_direction = _lib.CI_CES_LOWER_IS_EASIER if ces_lower_is_easier else 0
+        if intents is not None:
+            c.intent_flags = arr(intents, np.uint32, 0)
+        if theme is not None:
+            c.theme = arr(theme, np.int32, -1)
+        nd = len(self.dimensions)
+        codes = (ctypes.c_void_p * max(1, nd))()
+        dicts = (ctypes.c_void_p * max(1, nd))()
+        ndict = (ctypes.c_size_t * max(1, nd))()
+        keep += [codes, dicts, ndict]
+        for d, name in enumerate(self.dimensions):
+            if name in dims:
+                code, strs = _factorize(np, dims[name], f"dimension {name!r}", keep)
+                codes[d], dicts[d], ndict[d] = code.ctypes.data, strs[0], strs[1]
+        c.dim_codes = ctypes.cast(codes, ctypes.c_void_p)
+        c.dim_values = ctypes.cast(dicts, ctypes.c_void_p)
+        c.n_dim_values = ctypes.cast(ndict, ctypes.c_void_p)
+        if account is not None:
+            code, strs = _factorize(np, account, "account", keep)
+            c.account_codes, c.account_values, c.n_account_values = code.ctypes.data, *strs
+        if text is not None:
+            texts = (_lib.CiStr * max(1, n))()
+            for i, t in enumerate(text):
+                if t is not None and not (isinstance(t, float) and t != t):
+                    b = _lib.to_bytes(t)
+                    keep.append(b)
+                    _lib.set_str(texts[i], b)
+            keep.append(texts)
+            c.text = ctypes.cast(texts, ctypes.c_void_p)
+        added = ctypes.c_size_t(0)
+        diag = self._diag
+        diag.status = 0
+        check(lib.ci_analyzer_add_columns(self._require(), ctypes.byref(c), ctypes.byref(added),
+                                          ctypes.byref(diag)), "ci_analyzer_add_columns", diag)
+        return int(added.value)
 
     def summarize(self) -> None:
         """Roll segments up now (reading does it on demand)."""

@@ -236,6 +236,85 @@ def test_add_result_and_theme_ids():
     an.close()
 
 
+def _flags(res):
+    return sum(1 << i for i, name in enumerate(libci.INTENTS) if name in res.intents)
+
+
+def _rows_one_by_one(rows, results):
+    ref = libci.Analyzer(DIMS3, lexicon=None)
+    for r, res in zip(rows, results):
+        ref.add_result(res, r["text"] or None, r["timestamp"], account=r["account"],
+                       nps=r["nps"], csat=r["csat"], ces=r["ces"], value=r["value"],
+                       attrs={d: r[d] for d in DIMS3}, kind="feedback")
+    return ref
+
+
+def test_add_columns_equals_add_result(small):
+    rows, results, _ = small
+    ref = _rows_one_by_one(rows, results)
+    an = libci.Analyzer(DIMS3, lexicon=None)
+    col = {k: [r[k] for r in rows] for k in ("timestamp", "nps", "csat", "ces", "value",
+                                              "account")}
+    added = an.add_columns(
+        dims={d: [r[d] for r in rows] for d in DIMS3}, **col,
+        text=[r["text"] or None for r in rows],
+        compound=[x.compound if x.has_sentiment else None for x in results],
+        intents=[_flags(x) for x in results])
+    assert added == len(rows)
+    assert an.to_bytes() == ref.to_bytes()
+    assert_same_segments(ref, an)
+
+
+def test_add_columns_from_a_dataframe(small):
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    rows, results, _ = small
+    ref = _rows_one_by_one(rows, results)
+    df = pd.DataFrame(rows)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    df["tier"] = df["tier"].astype("category")
+    df["compound"] = [x.compound if x.has_sentiment else np.nan for x in results]
+    df["intents"] = np.array([_flags(x) for x in results], dtype=np.uint32)
+    an = libci.Analyzer(DIMS3, lexicon=None)
+    # in two batches: the second goes on where the first stopped
+    for part in (df.iloc[:250], df.iloc[250:]):
+        part = part.reset_index(drop=True)
+        an.add_columns(dims={d: part[d] for d in DIMS3}, timestamp=part["timestamp"],
+                       nps=part["nps"], csat=part["csat"], ces=part["ces"], value=part["value"],
+                       account=part["account"], text=part["text"].replace("", None),
+                       compound=part["compound"], intents=part["intents"])
+    assert an.to_bytes() == ref.to_bytes()
+
+
+def test_add_columns_bad_rows():
+    an = libci.Analyzer(["tier"], lexicon=None, n_themes=2)
+    nps = [9, 10, 11, 3]
+    with pytest.raises(libci.RangeError) as e:
+        an.add_columns(dims={"tier": ["a", "b", "a", "b"]}, nps=nps)
+    assert e.value.index == 2 and "row 2" in str(e.value)
+    assert an.segment().count == 2  # the rows before the bad one are in
+    assert an.add_columns(dims={"tier": ["b"]}, nps=nps[3:]) == 1
+    assert an.segment(tier="b").count == 2
+    with pytest.raises(libci.RangeError):
+        an.add_columns(nps=[1.0], theme=[2])
+    with pytest.raises(libci.MissingError):
+        an.add_columns(nps=[None])
+    with pytest.raises(ValueError, match="unknown dimensions"):
+        an.add_columns(dims={"region": ["x"]}, nps=[1])
+    with pytest.raises(ValueError, match="differ in length"):
+        an.add_columns(dims={"tier": ["x", "y"]}, nps=[1])
+    with pytest.raises(ValueError, match="non-integral"):
+        an.add_columns(nps=[1.0], theme=np_float([0.5]))
+    assert an.add_columns() == 0
+    assert an.segment().count == 3
+    an.close()
+
+
+def np_float(v):
+    np = pytest.importorskip("numpy")
+    return np.array(v, dtype=np.float64)
+
+
 def test_analyzer_with_theme_model():
     texts = ["charged twice refund invoice", "refund invoice wrong charge",
              "app crashes on launch", "mobile app crash after update"] * 6
