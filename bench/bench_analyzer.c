@@ -8,7 +8,8 @@
  *   bench_analyzer [--n N] [--reps R] [--seed S] [--dump FILE] [--no-growth]
  *                  [--only CONFIG]
  *
- * --only day|none|themes|ordered runs that configuration alone (for perf).
+ * --only day|none|themes|ordered|columns runs that configuration alone (for
+ * perf).
  *
  * The signals are generated up front by a counter-based generator (signal i
  * depends only on the seed and i), so every configuration sees the same data:
@@ -20,7 +21,11 @@
  * timing (the attribute strings are shared); only the add loop is timed.
  *
  * Configurations: day/week/month buckets (the default); no buckets; 20 themes
- * with a random theme per signal; the same data in time order.  The baseline
+ * with a random theme per signal; the same data in time order; and the
+ * default and themes configurations again through ci_analyzer_add_columns(),
+ * in batches of 65,536 rows of column arrays built before timing (dimension
+ * codes, NaN for absent scores), checked to give the very same snapshot as
+ * one call per signal.  The baseline
  * in the same run is a bare pass over the same inputs that reads every field
  * the analyzer reads (the memory-bandwidth floor of any aggregator fed these
  * structs); ci_signal_validate() on the same signals is timed alone too, as
@@ -35,10 +40,11 @@
  *
  * --dump FILE writes the same signals (default cardinalities, random order,
  * the themes of the themes run) for bench/bench_groupby.py, the pandas
- * baseline: a 64-byte header ("CIANBEN1", uint64 N, uint32 cardinalities of
+ * baseline: a 128-byte header ("CIANBEN2", uint64 N, uint32 cardinalities of
  * tier, region, product, uint32 themes, uint32 record size, int64 first day,
- * then at offset 48 two float64: this run's median add + summarize seconds for
- * the default and the themes configurations, 0 until measured), then one
+ * then at offset 48 four float64: this run's median add + summarize seconds
+ * for the default and the themes configurations, one call per signal, then
+ * the same in column batches, 0 until measured), then one
  * 64-byte little-endian record per signal:
  *   int64 timestamp; float64 value, nps, csat, ces (NaN when absent), compound;
  *   int32 theme; uint16 tier, region, product, intent_flags; 4 bytes padding.
@@ -311,12 +317,108 @@ static void data_free(data *D)
     free(D->res);
 }
 
+/* The same signals as columns for ci_analyzer_add_columns(): dimension
+ * codes into the names, NaN where a score is absent. */
+typedef struct columns {
+    uint32_t *codes[NDIMS];
+    int64_t *ts;
+    double *nps, *csat, *ces, *value, *compound;
+    uint32_t *flags;
+    int32_t *theme;
+    ci_signal_columns c;
+    const uint32_t *code_ptrs[NDIMS];
+    const ci_str *value_ptrs[NDIMS];
+    size_t n_values[NDIMS];
+} columns;
+
+#define COLUMN_BATCH 65536 /* rows per ci_analyzer_add_columns() call */
+
+static int columns_make(columns *C, const data *D, const names *nm)
+{
+    size_t n = D->n;
+    memset(C, 0, sizeof *C);
+    C->ts = malloc(n * sizeof *C->ts);
+    C->nps = malloc(n * sizeof(double));
+    C->csat = malloc(n * sizeof(double));
+    C->ces = malloc(n * sizeof(double));
+    C->value = malloc(n * sizeof(double));
+    C->compound = malloc(n * sizeof(double));
+    C->flags = malloc(n * sizeof(uint32_t));
+    C->theme = malloc(n * sizeof(int32_t));
+    int ok = C->ts && C->nps && C->csat && C->ces && C->value && C->compound && C->flags && C->theme;
+    for (int d = 0; d < NDIMS; d++)
+        ok = ok && (C->codes[d] = malloc(n * sizeof(uint32_t)));
+    if (!ok)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const ci_signal *s = &D->sig[i];
+        const ci_signal_result *r = &D->res[i];
+        for (int d = 0; d < NDIMS; d++)
+            C->codes[d][i] = dim_value(D, i, d, nm->card[d]);
+        C->ts[i] = s->timestamp;
+        C->nps[i] = (s->has & CI_HAS_NPS) ? s->nps : NAN;
+        C->csat[i] = (s->has & CI_HAS_CSAT) ? s->csat : NAN;
+        C->ces[i] = (s->has & CI_HAS_CES) ? s->ces : NAN;
+        C->value[i] = (s->has & CI_HAS_VALUE) ? s->value : NAN;
+        C->compound[i] = r->has_sentiment ? r->compound : NAN;
+        C->flags[i] = r->intent_flags;
+        C->theme[i] = r->theme;
+    }
+    ci_signal_columns_init(&C->c);
+    for (int d = 0; d < NDIMS; d++) {
+        C->code_ptrs[d] = C->codes[d];
+        C->value_ptrs[d] = nm->v[d];
+        C->n_values[d] = nm->card[d];
+    }
+    C->c.dim_codes = C->code_ptrs;
+    C->c.dim_values = C->value_ptrs;
+    C->c.n_dim_values = C->n_values;
+    C->c.ces_direction = CI_CES_HIGHER_IS_EASIER;
+    return 1;
+}
+
+static void columns_free(columns *C)
+{
+    for (int d = 0; d < NDIMS; d++)
+        free(C->codes[d]);
+    free(C->ts);
+    free(C->nps);
+    free(C->csat);
+    free(C->ces);
+    free(C->value);
+    free(C->compound);
+    free(C->flags);
+    free(C->theme);
+}
+
+/* Add rows [from, from + n) of the columns in one call. */
+static ci_status columns_add(ci_analyzer *an, const columns *C, size_t from, size_t n)
+{
+    ci_signal_columns c = C->c;
+    const uint32_t *codes[NDIMS];
+    for (int d = 0; d < NDIMS; d++)
+        codes[d] = C->codes[d] + from;
+    c.n_rows = n;
+    c.dim_codes = codes;
+    c.timestamp = C->ts + from;
+    c.nps = C->nps + from;
+    c.csat = C->csat + from;
+    c.ces = C->ces + from;
+    c.value = C->value + from;
+    c.compound = C->compound + from;
+    c.intent_flags = C->flags + from;
+    c.theme = C->theme + from;
+    return ci_analyzer_add_columns(an, &c, NULL, NULL);
+}
+
+#define HEADER_BYTES 128
+
 static int dump(const data *D, const names *nm, const char *path)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
         return 0;
-    unsigned char hdr[64] = "CIANBEN1";
+    unsigned char hdr[HEADER_BYTES] = "CIANBEN2";
     uint64_t n = D->n;
     uint32_t meta[5] = {nm->card[0], nm->card[1], nm->card[2], NTHEMES, 64};
     int64_t t0 = T0;
@@ -349,15 +451,14 @@ static int dump(const data *D, const names *nm, const char *path)
 }
 
 /* The analyzer's median add + summarize seconds (default and themes
- * configurations) into the dump's header, so that bench_groupby.py can quote
- * the ratio on the same data. */
-static int dump_times(const char *path, double t_default, double t_themes)
+ * configurations, one call per signal and in column batches) into the dump's
+ * header, so that bench_groupby.py can quote the ratios on the same data. */
+static int dump_times(const char *path, const double t[4])
 {
     FILE *f = fopen(path, "r+b");
     if (!f)
         return 0;
-    double t[2] = {t_default, t_themes};
-    int ok = fseek(f, 48, SEEK_SET) == 0 && fwrite(t, sizeof t, 1, f) == 1;
+    int ok = fseek(f, 48, SEEK_SET) == 0 && fwrite(t, sizeof(double), 4, f) == 4;
     return (fclose(f) == 0) && ok;
 }
 
@@ -396,33 +497,41 @@ static ci_analyzer *make(unsigned buckets, size_t n_themes, counting *cnt)
     return an;
 }
 
-/* Ingest the first n signals into a fresh analyzer; *keep receives it when
- * non-NULL (else it is freed). */
-static run_result run_once(const data *D, size_t n, unsigned buckets, size_t n_themes,
-                           ci_analyzer **keep)
+/* Ingest the first n signals into a fresh analyzer, one call per signal,
+ * or, with C, as columns in batches; *keep receives it when non-NULL (else
+ * it is freed), and then its allocator's counts live in *kept_cnt, which
+ * must outlive it. */
+static run_result run_once(const data *D, const columns *C, size_t n, unsigned buckets,
+                           size_t n_themes, ci_analyzer **keep, counting *kept_cnt)
 {
     run_result R;
     memset(&R, 0, sizeof R);
-    counting cnt = {0, 0, 0};
+    counting local, *cnt = keep ? kept_cnt : &local;
+    memset(cnt, 0, sizeof *cnt);
     R.rss_before = rss_now();
-    ci_analyzer *an = make(buckets, n_themes, &cnt);
-    long a0 = cnt.allocs;
+    ci_analyzer *an = make(buckets, n_themes, cnt);
+    long a0 = cnt->allocs;
     double t0 = now();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !C; i++)
         if (ci_analyzer_add_result(an, &D->sig[i], &D->res[i], NULL) != CI_OK) {
             fprintf(stderr, "ci_analyzer_add_result failed at signal %zu\n", i);
             exit(2);
         }
+    for (size_t i = 0; i < n && C; i += COLUMN_BATCH)
+        if (columns_add(an, C, i, n - i < COLUMN_BATCH ? n - i : COLUMN_BATCH) != CI_OK) {
+            fprintf(stderr, "ci_analyzer_add_columns failed in rows %zu...\n", i);
+            exit(2);
+        }
     R.add_s = now() - t0;
-    R.allocs_add = cnt.allocs - a0;
-    R.heap_ingest = cnt.live;
+    R.allocs_add = cnt->allocs - a0;
+    R.heap_ingest = cnt->live;
     R.rss_ingest = rss_now();
     t0 = now();
     R.sum_status = ci_analyzer_summarize(an);
     R.sum_s = now() - t0;
     R.segments = R.sum_status == CI_OK ? ci_analyzer_segment_count(an) : 0;
-    R.heap_summary = cnt.live;
-    R.heap_peak = cnt.peak;
+    R.heap_summary = cnt->live;
+    R.heap_peak = cnt->peak;
     R.rss_summary = rss_now();
     if (keep)
         *keep = an;
@@ -484,14 +593,14 @@ static double validate_once(const data *D)
 }
 
 /* Run a configuration reps times; returns the median seconds of add + summarize. */
-static double config(const char *name, const data *D, int reps, unsigned buckets, size_t n_themes,
-                     double scan_s)
+static double config(const char *name, const data *D, const columns *C, int reps, unsigned buckets,
+                     size_t n_themes, double scan_s)
 {
     double add[MAXREPS] = {0}, sum[MAXREPS] = {0};
     run_result R;
     memset(&R, 0, sizeof R);
     for (int k = 0; k < reps; k++) {
-        R = run_once(D, D->n, buckets, n_themes, NULL);
+        R = run_once(D, C, D->n, buckets, n_themes, NULL, NULL);
         if (R.sum_status != CI_OK) {
             fprintf(stderr, "ci_analyzer_summarize: %s\n", ci_status_string(R.sum_status));
             exit(2);
@@ -513,6 +622,24 @@ static double config(const char *name, const data *D, int reps, unsigned buckets
            "", mib(R.heap_ingest), mib(R.heap_summary), mib(R.rss_before), mib(R.rss_ingest),
            mib(R.rss_summary));
     return a + s;
+}
+
+/* Do both ways of adding give the same snapshot? */
+static int same_snapshot(const data *D, const columns *C, unsigned buckets, size_t n_themes)
+{
+    ci_analyzer *a, *b;
+    counting ca, cb;
+    run_once(D, NULL, D->n, buckets, n_themes, &a, &ca);
+    run_once(D, C, D->n, buckets, n_themes, &b, &cb);
+    char *sa = NULL, *sb = NULL;
+    size_t la = 0, lb = 0;
+    int same = ci_analyzer_save(a, &sa, &la) == CI_OK && ci_analyzer_save(b, &sb, &lb) == CI_OK &&
+               la == lb && memcmp(sa, sb, la) == 0;
+    ci_free(sa);
+    ci_free(sb);
+    ci_analyzer_free(a);
+    ci_analyzer_free(b);
+    return same;
 }
 
 static void print_check(ci_analyzer *an)
@@ -547,7 +674,8 @@ static void growth(data *D, const names *nm, const char *label)
             sizes[k] = D->n >> (3 - k);
     set_attrs(D, nm);
     for (int k = 0; k < 4; k++) {
-        run_result R = run_once(D, sizes[k], CI_BUCKET_DAY | CI_BUCKET_WEEK | CI_BUCKET_MONTH, 0, NULL);
+        run_result R = run_once(D, NULL, sizes[k], CI_BUCKET_DAY | CI_BUCKET_WEEK | CI_BUCKET_MONTH, 0,
+                                NULL, NULL);
         printf("%-26s %9zu %10.2f %11.0f %9.2f", label, sizes[k], mib(R.heap_ingest),
                mib(R.rss_ingest - R.rss_before), (double)sizes[k] / R.add_s / 1e6);
         if (R.sum_status == CI_OK)
@@ -580,7 +708,7 @@ int main(int argc, char **argv)
             do_growth = 0;
         else {
             fprintf(stderr, "usage: bench_analyzer [--n N] [--reps R] [--seed S] [--dump FILE] [--no-growth]\n"
-                            "                      [--only day|none|themes|ordered]\n");
+                            "                      [--only day|none|themes|ordered|columns]\n");
             return 2;
         }
     }
@@ -625,17 +753,23 @@ int main(int argc, char **argv)
     }
 
     const unsigned all = CI_BUCKET_DAY | CI_BUCKET_WEEK | CI_BUCKET_MONTH;
+    columns C;
+    if (!columns_make(&C, &D, &nm)) {
+        fprintf(stderr, "out of memory building columns\n");
+        return 2;
+    }
     if (only) {
         if (!strcmp(only, "themes"))
             set_themes(&D, 1);
         else if (!strcmp(only, "ordered"))
             set_times(&D, 1);
-        else if (strcmp(only, "day") && strcmp(only, "none")) {
-            fprintf(stderr, "bench_analyzer: --only day|none|themes|ordered\n");
+        else if (strcmp(only, "day") && strcmp(only, "none") && strcmp(only, "columns")) {
+            fprintf(stderr, "bench_analyzer: --only day|none|themes|ordered|columns\n");
             return 2;
         }
-        config(only, &D, reps, !strcmp(only, "none") ? 0 : all,
-               !strcmp(only, "themes") ? NTHEMES : 0, 0);
+        config(only, &D, !strcmp(only, "columns") ? &C : NULL, reps,
+               !strcmp(only, "none") ? 0 : all, !strcmp(only, "themes") ? NTHEMES : 0, 0);
+        columns_free(&C);
         data_free(&D);
         return 0;
     }
@@ -653,24 +787,37 @@ int main(int argc, char **argv)
     double val_s = median(vals, reps);
     printf("%-34s %6.2f M signals/s  %6.1f ns/signal  (the first phase of every add, timed alone)\n",
            "ci_signal_validate() alone", (double)n / val_s / 1e6, val_s / (double)n * 1e9);
-    double t_default = config("day/week/month buckets, no themes", &D, reps, all, 0, scan_s);
-    config("no buckets, no themes", &D, reps, 0, 0, scan_s);
+    double t[4];
+    t[0] = config("day/week/month buckets, no themes", &D, NULL, reps, all, 0, scan_s);
+    t[2] = config("columns: day/week/month, no themes", &D, &C, reps, all, 0, scan_s);
+    config("no buckets, no themes", &D, NULL, reps, 0, 0, scan_s);
     set_themes(&D, 1);
-    double t_themes = config("day/week/month, 20 themes", &D, reps, all, NTHEMES, scan_s);
-    config("no buckets, 20 themes", &D, reps, 0, NTHEMES, scan_s);
+    for (size_t i = 0; i < n; i++)
+        C.theme[i] = D.res[i].theme;
+    t[1] = config("day/week/month, 20 themes", &D, NULL, reps, all, NTHEMES, scan_s);
+    t[3] = config("columns: day/week/month, 20 themes", &D, &C, reps, all, NTHEMES, scan_s);
+    config("no buckets, 20 themes", &D, NULL, reps, 0, NTHEMES, scan_s);
+    int same = same_snapshot(&D, &C, all, NTHEMES);
+    printf("columns against one call per signal (20 themes): %s\n",
+           same ? "the same snapshot, byte for byte" : "SNAPSHOTS DIFFER");
     set_themes(&D, 0);
+    for (size_t i = 0; i < n; i++)
+        C.theme[i] = -1;
     set_times(&D, 1);
-    config("day/week/month, time-ordered input", &D, reps, all, 0, scan_s);
+    config("day/week/month, time-ordered input", &D, NULL, reps, all, 0, scan_s);
     set_times(&D, 0);
 
-    if (dump_path && !dump_times(dump_path, t_default, t_themes)) {
+    if (dump_path && !dump_times(dump_path, t)) {
         fprintf(stderr, "cannot update %s\n", dump_path);
         return 2;
     }
+    if (!same)
+        return 1;
 
     /* cross-check numbers for bench_groupby.py (default configuration) */
     ci_analyzer *an;
-    run_once(&D, D.n, all, 0, &an);
+    counting cnt_an;
+    run_once(&D, NULL, D.n, all, 0, &an, &cnt_an);
     print_check(an);
     ci_analyzer_free(an);
 
@@ -689,6 +836,7 @@ int main(int argc, char **argv)
     printf("\npeak RSS of the process: %.0f MiB\n", mib(rss_peak()));
     if (sink == 12345.678)
         puts("");
+    columns_free(&C);
     data_free(&D);
     names_free(&nm);
     names_free(&nm_p);
