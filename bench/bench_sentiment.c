@@ -4,7 +4,9 @@
  * repeatedly, native (built-in lexicon) and VADER-compatible, reporting
  * documents/s, MB/s and allocations per text in steady state.
  *
- *   bench_sentiment [--shared DIR] [--seconds S]
+ *   bench_sentiment [--shared DIR] [--seconds S] [--only native|vader]
+ *
+ * --only runs one mode alone (for profilers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,15 +117,18 @@ static void run(const char *name, const ci_lexicon *lex, int vader, const corpus
 
 int main(int argc, char **argv)
 {
-    const char *shared = "../shared";
+    const char *shared = "../shared", *only = NULL;
     double seconds = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--shared") && i + 1 < argc)
             shared = argv[++i];
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
             seconds = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "native") || !strcmp(argv[i + 1], "vader")))
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_sentiment [--shared DIR] [--seconds S]\n");
+            fprintf(stderr, "usage: bench_sentiment [--shared DIR] [--seconds S] [--only native|vader]\n");
             return 2;
         }
     }
@@ -147,7 +152,8 @@ int main(int argc, char **argv)
     ci_lexicon *builtin;
     if (ci_lexicon_new_builtin(&alloc, &builtin) != CI_OK)
         return 2;
-    run("native (built-in)", builtin, 0, &c, seconds, &cnt, &alloc);
+    if (!only || !strcmp(only, "native"))
+        run("native (built-in)", builtin, 0, &c, seconds, &cnt, &alloc);
 
     ci_lexicon *e, *l1, *l2;
     snprintf(path, sizeof path, "%s/data/vader/vader_lexicon.txt", shared);
@@ -157,7 +163,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/data/vader/emoji_utf8_lexicon.txt", shared);
     if (ci_lexicon_load_file(l1, path, CI_LEXICON_EMOJI, NULL, &l2, NULL) != CI_OK)
         return 2;
-    run("vader-compat", l2, 1, &c, seconds, &cnt, &alloc);
+    if (!only || !strcmp(only, "vader"))
+        run("vader-compat", l2, 1, &c, seconds, &cnt, &alloc);
     printf("reference: the Python implementation scores about 10,000 texts/s on this machine\n");
     ci_lexicon_free(builtin);
     ci_lexicon_free(e);
