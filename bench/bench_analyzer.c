@@ -8,8 +8,8 @@
  *   bench_analyzer [--n N] [--reps R] [--seed S] [--dump FILE] [--no-growth]
  *                  [--only CONFIG]
  *
- * --only day|none|themes|ordered|columns runs that configuration alone (for
- * perf).
+ * --only day|none|themes|ordered|columns|columns-themes runs that
+ * configuration alone (for perf).
  *
  * The signals are generated up front by a counter-based generator (signal i
  * depends only on the seed and i), so every configuration sees the same data:
@@ -708,7 +708,7 @@ int main(int argc, char **argv)
             do_growth = 0;
         else {
             fprintf(stderr, "usage: bench_analyzer [--n N] [--reps R] [--seed S] [--dump FILE] [--no-growth]\n"
-                            "                      [--only day|none|themes|ordered|columns]\n");
+                            "                      [--only day|none|themes|ordered|columns|columns-themes]\n");
             return 2;
         }
     }
@@ -759,16 +759,19 @@ int main(int argc, char **argv)
         return 2;
     }
     if (only) {
-        if (!strcmp(only, "themes"))
+        int themes = !strcmp(only, "themes") || !strcmp(only, "columns-themes");
+        if (themes) {
             set_themes(&D, 1);
-        else if (!strcmp(only, "ordered"))
+            for (size_t i = 0; i < n; i++)
+                C.theme[i] = D.res[i].theme;
+        } else if (!strcmp(only, "ordered")) {
             set_times(&D, 1);
-        else if (strcmp(only, "day") && strcmp(only, "none") && strcmp(only, "columns")) {
-            fprintf(stderr, "bench_analyzer: --only day|none|themes|ordered|columns\n");
+        } else if (strcmp(only, "day") && strcmp(only, "none") && strcmp(only, "columns")) {
+            fprintf(stderr, "bench_analyzer: --only day|none|themes|ordered|columns|columns-themes\n");
             return 2;
         }
-        config(only, &D, !strcmp(only, "columns") ? &C : NULL, reps,
-               !strcmp(only, "none") ? 0 : all, !strcmp(only, "themes") ? NTHEMES : 0, 0);
+        config(only, &D, !strncmp(only, "columns", 7) ? &C : NULL, reps,
+               !strcmp(only, "none") ? 0 : all, themes ? NTHEMES : 0, 0);
         columns_free(&C);
         data_free(&D);
         return 0;

@@ -1254,11 +1254,15 @@ CI_API void ci_signal_columns_init(ci_signal_columns *cols);
  *                 `diag->index` set to the row (`field` as
  *                 ci_signal_validate(), ::CI_FIELD_ATTR_VALUE for a
  *                 dimension code or value, -1 for the compound or theme).
- * @return ::CI_OK; ::CI_ERR_INVALID (NULL arguments, or a dimension with
- *         codes but no dictionary); ::CI_ERR_STRUCT_SIZE; for a bad row the
- *         statuses of ci_analyzer_add_result(), and ::CI_ERR_RANGE for a
- *         code outside its dictionary; ::CI_ERR_NOMEM (rows before the
- *         failing one stay added).
+ * Each call allocates a small table from the dimension codes to the
+ * segments (freed before it returns), so batches of thousands of rows or
+ * more pay for it best.
+ *
+ * @return ::CI_OK; ::CI_ERR_INVALID (NULL arguments, or dimension or
+ *         account codes without a dictionary); ::CI_ERR_STRUCT_SIZE; for a
+ *         bad row the statuses of ci_analyzer_add_result(), and
+ *         ::CI_ERR_RANGE for a code outside its dictionary; ::CI_ERR_NOMEM
+ *         (rows before the failing one stay added).
  * Not thread-safe on one analyzer, like every analyzer call.  @since 1.2.0
  */
 CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_columns *cols,

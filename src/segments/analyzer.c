@@ -1073,6 +1073,9 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
             if (cell[k] >= 0) {
                 __builtin_prefetch(&an->cst[cell[k]], 1);
                 __builtin_prefetch((const char *)&an->cst[cell[k]] + 64, 1);
+                int32_t theme = c->theme ? c->theme[row] : -1;
+                if (theme >= 0) /* plain rows have a theme below ntheme */
+                    __builtin_prefetch(&an->ctheme[(size_t)cell[k] * an->ntheme + (size_t)theme], 1);
             }
         }
         size_t k = 0;
