@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/bits-priv.h"
 #include "../common/diag-priv.h"
 #include "../common/utf8-priv.h"
 #include "segments-priv.h"
@@ -488,9 +489,9 @@ static inline void cell_add(cellstats *c, const ci_signal *sig, const ci_signal_
     c->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
     if (r->has_sentiment) {
         cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, r->compound);
-        if (r->intent_flags) /* most texts carry none */
-            for (int k = 0; k < CI_INTENT_COUNT; k++)
-                c->intents[k] += (r->intent_flags >> k) & 1;
+        /* most texts carry no intent, the others one or two */
+        for (unsigned f = r->intent_flags & ((1u << CI_INTENT_COUNT) - 1); f; f &= f - 1)
+            c->intents[ci_ctz64(f)]++;
     }
     if (sig->has & CI_HAS_VALUE) {
         c->value_n++;
@@ -588,7 +589,10 @@ static inline void cell_apply(ci_analyzer *an, long cell, const ci_signal *sig,
     cell_add(&an->cst[cell], sig, r);
     if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
         an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
-    if (sig->timestamp != CI_TIME_NONE && (an->max_ts == CI_TIME_NONE || sig->timestamp > an->max_ts))
+    /* CI_TIME_NONE is the least int64_t: neither it nor an unset max_ts
+     * needs a test of its own */
+    _Static_assert(CI_TIME_NONE == INT64_MIN, "CI_TIME_NONE sorts first");
+    if (sig->timestamp > an->max_ts)
         an->max_ts = sig->timestamp;
     an->dirty = 1;
 }
@@ -878,22 +882,48 @@ static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t 
     return CI_OK;
 }
 
-/* The most entries of the table from dimension codes to combinations: it is
- * zeroed per call, so it must stay small next to the batch. */
-static size_t code_table_size(const ci_analyzer *an, const ci_signal_columns *c, size_t *stride)
+/* The table from the dimension codes of a row to its combination: entry
+ * sum((code_d + 1) * stride_d) over the dimensions with codes, 0 standing
+ * for "absent". */
+typedef struct code_table {
+    uint32_t *ids;   /* combination + 1, or 0 when not seen yet */
+    size_t size, n;  /* entries; dimensions with codes */
+    const uint32_t *codes[CI_ANALYZER_MAX_DIMENSIONS];
+    size_t limit[CI_ANALYZER_MAX_DIMENSIONS], stride[CI_ANALYZER_MAX_DIMENSIONS];
+} code_table;
+
+/* Plan the table; 0 entries when it would be too large: it is zeroed per
+ * call, so it must stay small next to the batch. */
+static size_t code_table_plan(const ci_analyzer *an, const ci_signal_columns *c, code_table *ct)
 {
     size_t size = 1, limit = 4096 + 4 * c->n_rows;
+    ct->n = 0;
     for (size_t d = 0; d < an->ndims; d++) {
-        stride[d] = 0;
         if (!c->dim_codes || !c->dim_codes[d])
             continue;
         size_t card = c->n_dim_values[d] + 1; /* + "absent" */
         if (card > limit / size)
             return 0;
-        stride[d] = size;
+        ct->codes[ct->n] = c->dim_codes[d];
+        ct->limit[ct->n] = c->n_dim_values[d];
+        ct->stride[ct->n++] = size;
         size *= card;
     }
     return size;
+}
+
+/* The entry of row i, or SIZE_MAX when a code is outside its dictionary
+ * (row_values() reports it). */
+static inline size_t code_table_at(const code_table *ct, size_t i)
+{
+    size_t at = 0;
+    int known = 1;
+    for (size_t a = 0; a < ct->n; a++) {
+        size_t c1 = (uint32_t)(ct->codes[a][i] + 1u); /* CI_CODE_NONE: 0 */
+        known &= c1 <= ct->limit[a];
+        at += c1 * ct->stride[a];
+    }
+    return known ? at : SIZE_MAX;
 }
 
 /* Row i into the signal and result it stands for, but for the account
@@ -1009,9 +1039,10 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
      * the codes to the combination spares hashing their strings per row.
      * When the dictionaries are too large for one, rows take the strings'
      * way, as ci_analyzer_add_result() does. */
-    size_t stride[CI_ANALYZER_MAX_DIMENSIONS];
-    size_t tsize = c->n_rows ? code_table_size(an, c, stride) : 0;
-    uint32_t *table = tsize ? ci_calloc(&an->a, tsize, sizeof(uint32_t)) : NULL;
+    code_table ct;
+    ct.n = 0;
+    ct.size = c->n_rows ? code_table_plan(an, c, &ct) : 0;
+    ct.ids = ct.size ? ci_calloc(&an->a, ct.size, sizeof(uint32_t)) : NULL;
     ci_signal sig;
     ci_signal_init(&sig);
     sig.kind = CI_SIGNAL_FEEDBACK;
@@ -1050,22 +1081,9 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
                     break;
                 }
             }
-            if (!table)
+            if (!ct.ids || (at[k] = code_table_at(&ct, row)) == SIZE_MAX)
                 continue;
-            size_t t = 0;
-            int known = 1;
-            for (size_t d = 0; d < an->ndims; d++)
-                if (stride[d]) {
-                    uint32_t code = c->dim_codes[d][row];
-                    /* CI_CODE_NONE takes entry 0; a bad code is left to
-                     * row_values() to report */
-                    known &= code == CI_CODE_NONE || code < c->n_dim_values[d];
-                    t += (size_t)(uint32_t)(code + 1u) * stride[d];
-                }
-            if (!known)
-                continue;
-            at[k] = t;
-            long combo = (long)table[t] - 1;
+            long combo = (long)ct.ids[at[k]] - 1;
             if (combo < 0 || !plain)
                 continue;
             int64_t ts = c->timestamp ? c->timestamp[row] : CI_TIME_NONE;
@@ -1087,7 +1105,7 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
                 continue;
             }
             row_load(c, row, &sig, &r, NULL);
-            long combo = at[k] != SIZE_MAX ? (long)table[at[k]] - 1 : -1;
+            long combo = at[k] != SIZE_MAX ? (long)ct.ids[at[k]] - 1 : -1;
             size_t slot = NO_SLOT, kl = 0;
             if (combo < 0 && ((st = row_values(an, c, row, diag)) != CI_OK ||
                               (st = combo_resolve(an, &slot, &kl, &combo)) != CI_OK))
@@ -1095,11 +1113,11 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
             if ((st = ingest_resolved(an, combo, slot, kl, &sig, &r, &combo, diag)) != CI_OK)
                 break;
             if (at[k] != SIZE_MAX)
-                table[at[k]] = (uint32_t)combo + 1;
+                ct.ids[at[k]] = (uint32_t)combo + 1;
         }
         i += k;
     }
-    ci_dealloc(&an->a, table);
+    ci_dealloc(&an->a, ct.ids);
     if (n_added)
         *n_added = i;
     if (st == CI_OK && bad_st != CI_OK) {

@@ -18,6 +18,9 @@
 
 #include <stdint.h>
 
+#include <math.h>
+#include <string.h>
+
 #include "../common/strmap-priv.h"
 #include "../common/u64map-priv.h"
 #include "libci.h"
@@ -73,8 +76,36 @@ typedef struct cell {
     double value[XS_MAX]; /* the exact sum's partials (nonzero), then zeros */
 } cellstats;
 
-/* Add x to the partials p[0..n) (room for XS_MAX); returns the new n. */
-unsigned ci_xs_add_p(double *p, unsigned n, double x);
+/* Add x to the partials p[0..n) (room for XS_MAX); returns the new n.
+ * Inline: every add of a value runs it. */
+static inline unsigned ci_xs_add_p(double *p, unsigned n, double x)
+{
+    unsigned i = 0;
+    for (unsigned j = 0; j < n; j++) {
+        double y = p[j];
+        if (fabs(x) < fabs(y)) {
+            double t = x;
+            x = y;
+            y = t;
+        }
+        double hi = x + y, lo = y - (hi - x);
+        if (lo != 0)
+            p[i++] = lo;
+        x = hi;
+    }
+    if (x != 0) {
+        if (i == XS_MAX) {
+            /* More than XS_MAX x 53 bits would be needed: fold the two
+             * smallest partials.  No money amount comes near this. */
+            p[1] += p[0];
+            memmove(p, p + 1, (XS_MAX - 1) * sizeof(double));
+            i--;
+        }
+        p[i++] = x;
+    }
+    return i;
+}
+
 /* a - b, where b is a part of a (the rest of a population). */
 void ci_stats_subtract(stats *out, const stats *a, const stats *b);
 void ci_stats_fill(const stats *s, ci_segment_stats *o);

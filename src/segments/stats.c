@@ -13,34 +13,6 @@
 /*  Error-free summation (Shewchuk), for sums equal whatever the order       */
 /* ------------------------------------------------------------------------ */
 
-unsigned ci_xs_add_p(double *p, unsigned n, double x)
-{
-    unsigned i = 0;
-    for (unsigned j = 0; j < n; j++) {
-        double y = p[j];
-        if (fabs(x) < fabs(y)) {
-            double t = x;
-            x = y;
-            y = t;
-        }
-        double hi = x + y, lo = y - (hi - x);
-        if (lo != 0)
-            p[i++] = lo;
-        x = hi;
-    }
-    if (x != 0) {
-        if (i == XS_MAX) {
-            /* More than XS_MAX x 53 bits would be needed: fold the two
-             * smallest partials.  No money amount comes near this. */
-            p[1] += p[0];
-            memmove(p, p + 1, (XS_MAX - 1) * sizeof(double));
-            i--;
-        }
-        p[i++] = x;
-    }
-    return i;
-}
-
 void ci_xs_add(xsum *s, double x)
 {
     s->n = (uint8_t)ci_xs_add_p(s->p, s->n, x);

@@ -21,6 +21,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "../common/bits-priv.h"
 #include "tokenizer-priv.h"
 
 /* Bytes of a window: 64 scanned, and 16 more read for the lookahead of the
@@ -184,20 +185,6 @@ static void lower64(const uint8_t *q, uint64_t upper, uint8_t *d)
 #endif
 }
 
-static inline unsigned ctz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned)__builtin_ctzll(x);
-#else
-    unsigned n = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
 /* Bits [s, e) set; e - s < 64. */
 static inline uint64_t span(unsigned s, unsigned e)
 {
@@ -228,7 +215,7 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
      * "don't", the . of "3.14"), so each is checked on its own. */
     uint64_t joiner = 0, apos = 0;
     for (uint64_t c = m.join & (alnum << 1) & (alnum >> 1); c; c &= c - 1) {
-        unsigned i = ctz64(c);
+        unsigned i = ci_ctz64(c);
         uint64_t bit = c & (~c + 1), ok;
         uint8_t b = q[i];
         if (b == '-')
@@ -257,7 +244,7 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
     unsigned s = 0;
 
     while (starts) {
-        s = ctz64(starts);
+        s = ci_ctz64(starts);
         unsigned e;
         int kind;
         unsigned flags = 0;
@@ -269,7 +256,7 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
                 break;
             }
             uint64_t rest = ~(wx >> s);
-            e = rest ? s + ctz64(rest) : WIN;
+            e = rest ? s + ci_ctz64(rest) : WIN;
             if (e > WIN - 2) {
                 why = W_CROSS;
                 break;

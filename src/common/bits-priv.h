@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Bit helpers shared by the tokenizer's masks and the analyzer's flags. */
+#ifndef CI_BITS_PRIV_H
+#define CI_BITS_PRIV_H
+
+#include <stdint.h>
+
+/* Index of the lowest set bit; x must not be 0. */
+static inline unsigned ci_ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+#endif
