@@ -837,9 +837,8 @@ static void test_columns_equal_rows(void **state)
 /* A bad row stops the call there: the rows before it are in, it and the
  * rows after are not, the diag names the row, and going on from the next
  * row works. */
-static void bad_rows(void)
+static void bad_rows(size_t n, size_t bad)
 {
-    const size_t n = 600, bad = 250;
     colfix *f = colfix_new(n);
     colset *c = &f->c;
     /* every row with one CES direction, so one call can take them all */
@@ -861,6 +860,7 @@ static void bad_rows(void)
         {CI_ERR_RANGE, CI_FIELD_ACCOUNT_ID, "account"},
         {CI_ERR_MISSING, CI_FIELD_TEXT, "neither"},
         {CI_ERR_RANGE, CI_FIELD_CES, "ces 3.5"},
+        {CI_ERR_RANGE, CI_FIELD_CES, "ces_direction 5"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         static colset saved;
@@ -883,6 +883,14 @@ static void bad_rows(void)
             c->theme[bad] = -1;
             break;
         case 8: c->ces[bad] = 3.5; break;
+        case 9: /* a direction that matters only where a row has a CES */
+            for (size_t i = 0; i < n; i++) {
+                c->direction[i] = 5;
+                c->ces[i] = i == bad ? 3 : NAN;
+                if (i != bad && isnan(c->value[i]))
+                    c->value[i] = 1; /* so that no row lacks every field */
+            }
+            break;
         }
         ci_analyzer *an = themed_analyzer(NULL);
         ci_signal_columns v = colset_view(c, 0, n, codes);
@@ -894,7 +902,9 @@ static void bad_rows(void)
         assert_int_equal(d.status, cases[k].st);
         assert_int_equal(d.index, (int64_t)bad);
         assert_int_equal(d.field, cases[k].field);
-        assert_non_null(strstr(d.message, "row 250: "));
+        char where[32];
+        snprintf(where, sizeof where, "row %zu: ", bad);
+        assert_non_null(strstr(d.message, where));
         assert_non_null(strstr(d.message, cases[k].needle));
         /* nothing of the bad row: the same as the rows before it alone */
         ci_analyzer *before = themed_analyzer(NULL);
@@ -912,12 +922,15 @@ static void bad_rows(void)
 }
 
 /* ... with and without accounts: rows that take the whole path, and plain
- * rows that are checked by the shortcut first */
+ * rows that are checked by the shortcut first; the bad row inside a block
+ * and last in an odd one (the shortcut takes rows in pairs, then one) */
 static void test_columns_bad_rows(void **state)
 {
     (void)state;
-    for (plain_rows = 0; plain_rows <= 1; plain_rows++)
-        bad_rows();
+    for (plain_rows = 0; plain_rows <= 1; plain_rows++) {
+        bad_rows(600, 250);
+        bad_rows(599, 598);
+    }
     plain_rows = 0;
 }
 

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../common/bits-priv.h"
 #include "../common/diag-priv.h"
 #include "../common/utf8-priv.h"
@@ -467,38 +471,61 @@ static inline void cell_w_add(uint32_t *n, double *mean, double *m2, double x)
     *m2 += d * (x - *mean);
 }
 
-/* One signal into a cell (below CI_CELL_MAX: checked by the caller). */
-static inline void cell_add(cellstats *c, const ci_signal *sig, const ci_signal_result *r)
+/* What an add puts into a cell, NaN standing for an absent score, value or
+ * sentiment: the one form that signals and column rows both take, so that
+ * the two ways of adding cannot drift apart. */
+typedef struct cell_row {
+    double nps, csat, ces, compound, value; /* ces on the higher-is-easier scale */
+    unsigned intent_flags;                  /* counted only with a compound */
+    int text;                               /* counts as a text */
+    int32_t theme;
+    int64_t timestamp;
+} cell_row;
+
+static inline cell_row cell_row_of(const ci_signal *sig, const ci_signal_result *r)
 {
-    c->count++;
-    if (sig->has & CI_HAS_NPS) {
-        c->nps_pro += sig->nps >= 9;
-        c->nps_pas += sig->nps >= 7 && sig->nps < 9;
-        c->nps_det += sig->nps <= 6;
-    }
-    if (sig->has & CI_HAS_CSAT) {
-        c->csat_n++;
-        c->csat_sat += sig->csat >= 4;
-    }
-    if (sig->has & CI_HAS_CES)
-        cell_w_add(&c->ces_n, &c->ces_mean, &c->ces_m2,
-                   sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces);
+    cell_row x;
+    x.nps = sig->has & CI_HAS_NPS ? sig->nps : NAN;
+    x.csat = sig->has & CI_HAS_CSAT ? sig->csat : NAN;
+    x.ces = !(sig->has & CI_HAS_CES) ? NAN
+            : sig->ces_direction == CI_CES_LOWER_IS_EASIER ? 8 - sig->ces : sig->ces;
+    x.compound = r->has_sentiment ? r->compound : NAN;
+    x.value = sig->has & CI_HAS_VALUE ? sig->value : NAN;
+    x.intent_flags = r->intent_flags;
     /* a result scored or themed elsewhere stands for a text even when the
      * signal does not carry it: theme shares and sentiment counts are
      * fractions of texts, and snapshots are checked for that */
-    c->texts += sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
-    if (r->has_sentiment) {
-        cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, r->compound);
+    x.text = sig->text.len > 0 || r->has_sentiment || r->theme >= 0;
+    x.theme = r->theme;
+    x.timestamp = sig->timestamp;
+    return x;
+}
+
+/* One row into a cell (below CI_CELL_MAX: checked by the caller).  The
+ * comparisons are false for NaN, which keeps the counters branch-free. */
+static inline void cell_add(cellstats *c, const cell_row *x)
+{
+    c->count++;
+    c->nps_pro += x->nps >= 9;
+    c->nps_pas += (x->nps >= 7) & (x->nps < 9);
+    c->nps_det += x->nps <= 6;
+    c->csat_n += !isnan(x->csat);
+    c->csat_sat += x->csat >= 4;
+    if (!isnan(x->ces))
+        cell_w_add(&c->ces_n, &c->ces_mean, &c->ces_m2, x->ces);
+    c->texts += x->text;
+    if (!isnan(x->compound)) {
+        cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, x->compound);
         /* most texts carry no intent, the others one or two */
-        for (unsigned f = r->intent_flags & ((1u << CI_INTENT_COUNT) - 1); f; f &= f - 1)
+        for (unsigned f = x->intent_flags & ((1u << CI_INTENT_COUNT) - 1); f; f &= f - 1)
             c->intents[ci_ctz64(f)]++;
     }
-    if (sig->has & CI_HAS_VALUE) {
+    if (!isnan(x->value)) {
         c->value_n++;
-        unsigned n = 0;
-        while (n < XS_MAX && c->value[n] != 0)
-            n++;
-        unsigned m = ci_xs_add_p(c->value, n, sig->value);
+        _Static_assert(XS_MAX == 4, "count the partials below");
+        unsigned n = (c->value[0] != 0) + (c->value[1] != 0) + (c->value[2] != 0) +
+                     (c->value[3] != 0); /* nonzero partials come first */
+        unsigned m = ci_xs_add_p(c->value, n, x->value);
         for (; m < n; m++)
             c->value[m] = 0;
     }
@@ -582,18 +609,17 @@ static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
     return cell;
 }
 
-/* One signal into its cell (below CI_CELL_MAX) and what every add updates. */
-static inline void cell_apply(ci_analyzer *an, long cell, const ci_signal *sig,
-                              const ci_signal_result *r)
+/* One row into its cell (below CI_CELL_MAX) and what every add updates. */
+static inline void cell_apply(ci_analyzer *an, long cell, const cell_row *x)
 {
-    cell_add(&an->cst[cell], sig, r);
-    if (r->theme >= 0 && (size_t)r->theme < an->ntheme)
-        an->ctheme[(size_t)cell * an->ntheme + (size_t)r->theme]++;
+    cell_add(&an->cst[cell], x);
+    if (x->theme >= 0 && (size_t)x->theme < an->ntheme)
+        an->ctheme[(size_t)cell * an->ntheme + (size_t)x->theme]++;
     /* CI_TIME_NONE is the least int64_t: neither it nor an unset max_ts
      * needs a test of its own */
     _Static_assert(CI_TIME_NONE == INT64_MIN, "CI_TIME_NONE sorts first");
-    if (sig->timestamp > an->max_ts)
-        an->max_ts = sig->timestamp;
+    if (x->timestamp > an->max_ts)
+        an->max_ts = x->timestamp;
     an->dirty = 1;
 }
 
@@ -726,7 +752,8 @@ static ci_status ingest_resolved(ci_analyzer *an, long combo, size_t slot, size_
         an->ckey[cell] = (uint64_t)combo << 32 | day;
         cell_remember(an, (uint32_t)combo, day, (uint32_t)cell);
     }
-    cell_apply(an, cell, sig, r);
+    cell_row x = cell_row_of(sig, r);
+    cell_apply(an, cell, &x);
     if (ex.text)
         ci_dealloc(&an->a, example_insert(&an->cex[combo], ex));
     if (sig->account_id.len)
@@ -966,48 +993,6 @@ static ci_status row_load(const ci_signal_columns *c, size_t i, ci_signal *sig,
     return CI_OK;
 }
 
-/* A score column at row i: absent (NaN), or a whole number in [lo, hi]
- * (which also rules out the infinities); *any notes a present one. */
-static inline int score_ok(const double *col, size_t i, double lo, double hi, int *any)
-{
-    if (!col || isnan(col[i]))
-        return 1;
-    double x = col[i];
-    *any = 1;
-    return x >= lo && x <= hi && x == (double)(int64_t)x;
-}
-
-/* Is row i certainly valid, with neither an account nor an example to
- * keep, so that it may go straight into its cell?  A shortcut for the rules
- * of ci_signal_validate() and check_result() on the rows columns make: a
- * row it turns down takes those checks in full (and the whole path). */
-static inline int row_plain(const ci_analyzer *an, const ci_signal_columns *c, size_t i,
-                            int ces_direction_ok)
-{
-    int any = 0;
-    int ok = score_ok(c->nps, i, 0, 10, &any) & score_ok(c->csat, i, 1, 5, &any);
-    int ces = 0;
-    ok &= score_ok(c->ces, i, 1, 7, &ces);
-    ok &= !ces || ces_direction_ok;
-    any |= ces;
-    if (c->value && !isnan(c->value[i])) {
-        any = 1;
-        ok &= fabs(c->value[i]) <= 1e18;
-    }
-    int sentiment = c->compound && !isnan(c->compound[i]);
-    if (sentiment)
-        ok &= c->compound[i] >= -1 && c->compound[i] <= 1;
-    if (c->theme)
-        ok &= c->theme[i] >= -1 && (c->theme[i] < 0 || (size_t)c->theme[i] < an->ntheme);
-    if (c->text && (c->text[i].len || c->text[i].data))
-        ok &= !sentiment && c->text[i].data != NULL; /* an example candidate, or malformed */
-    if (c->text)
-        any |= c->text[i].len > 0;
-    if (c->account_codes)
-        ok &= c->account_codes[i] == CI_CODE_NONE;
-    return ok & any;
-}
-
 /* Rows go in blocks: the first pass checks a block's rows and finds the
  * cells of those whose combination and cell already exist, fetching them
  * into the cache; the second adds the rows in order, the found ones
@@ -1015,6 +1000,120 @@ static inline int row_plain(const ci_analyzer *an, const ci_signal_columns *c, s
  * ci_analyzer_add_result().  Cells are visited in no order, so without the
  * early fetch each row waits for a cache miss. */
 #define COLUMN_BLOCK 32
+
+/* Row i as a cell takes it, when it is plain (see block_plain()). */
+static inline cell_row cell_row_at(const ci_signal_columns *c, size_t i, int lower_is_easier)
+{
+    cell_row x;
+    x.nps = c->nps ? c->nps[i] : NAN;
+    x.csat = c->csat ? c->csat[i] : NAN;
+    x.ces = c->ces ? (lower_is_easier ? 8 - c->ces[i] : c->ces[i]) : NAN;
+    x.compound = c->compound ? c->compound[i] : NAN;
+    x.value = c->value ? c->value[i] : NAN;
+    x.intent_flags = c->intent_flags ? c->intent_flags[i] : 0;
+    x.theme = c->theme ? c->theme[i] : -1;
+    x.text = (c->text && c->text[i].len > 0) || !isnan(x.compound) || x.theme >= 0;
+    x.timestamp = c->timestamp ? c->timestamp[i] : CI_TIME_NONE;
+    return x;
+}
+
+/* Bit k for each row i + k (k < m <= 32) whose x = col[i + k] is absent
+ * (NaN) or passes: a whole number in [lo, hi] when whole, |x| <= hi when
+ * not.  A range test on x alone leaves out the infinities, and out of range
+ * the cast sees lo, so it never overflows. */
+static inline uint32_t block_ok(const double *col, size_t m, double lo, double hi, int whole)
+{
+    uint32_t ok = 0;
+    size_t k = 0;
+#if defined(__SSE2__)
+    const __m128d vlo = _mm_set1_pd(lo), vhi = _mm_set1_pd(hi);
+    const __m128d sign = _mm_set1_pd(-0.0);
+    for (; k + 2 <= m; k += 2) {
+        __m128d x = _mm_loadu_pd(col + k), pass;
+        if (whole) {
+            __m128d in = _mm_and_pd(_mm_cmpge_pd(x, vlo), _mm_cmple_pd(x, vhi));
+            __m128d y = _mm_or_pd(_mm_and_pd(in, x), _mm_andnot_pd(in, vlo));
+            pass = _mm_cmpeq_pd(_mm_cvtepi32_pd(_mm_cvttpd_epi32(y)), x);
+        } else {
+            pass = _mm_cmple_pd(_mm_andnot_pd(sign, x), vhi);
+        }
+        pass = _mm_or_pd(pass, _mm_cmpunord_pd(x, x));
+        ok |= (uint32_t)_mm_movemask_pd(pass) << k;
+    }
+#endif
+    for (; k < m; k++) {
+        double x = col[k], y = x >= lo && x <= hi ? x : lo;
+        int pass = whole ? (double)(int32_t)y == x : fabs(x) <= hi;
+        ok |= (uint32_t)(pass | isnan(x)) << k;
+    }
+    return ok;
+}
+
+/* Bit k for each row whose x = col[i + k] is present (not NaN). */
+static inline uint32_t block_present(const double *col, size_t m)
+{
+    uint32_t bits = 0;
+    size_t k = 0;
+#if defined(__SSE2__)
+    for (; k + 2 <= m; k += 2) {
+        __m128d x = _mm_loadu_pd(col + k);
+        bits |= (uint32_t)_mm_movemask_pd(_mm_cmpord_pd(x, x)) << k;
+    }
+#endif
+    for (; k < m; k++)
+        bits |= (uint32_t)!isnan(col[k]) << k;
+    return bits;
+}
+
+/* Bit k set: is row i + k (k < m <= COLUMN_BLOCK) certainly valid, with
+ * neither an account nor an example to keep, so that it may go straight
+ * into its cell?  A shortcut for the rules of ci_signal_validate() and
+ * check_result() on the rows columns make: a row it turns down takes those
+ * checks in full (and the whole path).  Column by column, without branches:
+ * per row, it costs a few instructions per column. */
+static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, size_t i, size_t m,
+                            int ces_direction_ok)
+{
+    _Static_assert(COLUMN_BLOCK <= 32, "a block's rows are the bits of a uint32_t");
+    uint32_t plain = m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX, any = 0;
+    if (c->nps) {
+        plain &= block_ok(c->nps + i, m, 0, 10, 1);
+        any |= block_present(c->nps + i, m);
+    }
+    if (c->csat) {
+        plain &= block_ok(c->csat + i, m, 1, 5, 1);
+        any |= block_present(c->csat + i, m);
+    }
+    if (c->ces) {
+        uint32_t ces = block_present(c->ces + i, m);
+        plain &= block_ok(c->ces + i, m, 1, 7, 1) & (ces_direction_ok ? UINT32_MAX : ~ces);
+        any |= ces;
+    }
+    if (c->value) {
+        plain &= block_ok(c->value + i, m, 0, 1e18, 0);
+        any |= block_present(c->value + i, m);
+    }
+    uint32_t sentiment = 0;
+    if (c->compound) {
+        plain &= block_ok(c->compound + i, m, 0, 1, 0);
+        sentiment = block_present(c->compound + i, m);
+    }
+    if (c->theme)
+        for (size_t k = 0; k < m; k++) /* -1, or below ntheme */
+            plain &= ~((uint32_t)((uint64_t)((int64_t)c->theme[i + k] + 1) > an->ntheme) << k);
+    if (c->text)
+        for (size_t k = 0; k < m; k++) {
+            const ci_str *t = &c->text[i + k];
+            /* a text with a compound is an example candidate; no data is malformed */
+            if (t->len || t->data)
+                plain &= ~((uint32_t)(((sentiment >> k) & 1) || !t->data) << k);
+            any |= (uint32_t)(t->len > 0) << k;
+        }
+    if (c->account_codes)
+        for (size_t k = 0; k < m; k++)
+            plain &= ~((uint32_t)(c->account_codes[i + k] != CI_CODE_NONE) << k);
+    return plain & any;
+}
 
 CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_columns *c,
                                          size_t *n_added, ci_diag *diag)
@@ -1058,17 +1157,18 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
     ci_status st = CI_OK, bad_st = CI_OK;
     int ces_direction_ok = c->ces_direction == CI_CES_HIGHER_IS_EASIER ||
                            c->ces_direction == CI_CES_LOWER_IS_EASIER;
+    int lower_is_easier = c->ces_direction == CI_CES_LOWER_IS_EASIER;
     size_t i = 0;
     while (i < c->n_rows && st == CI_OK && bad_st == CI_OK) {
         size_t m = c->n_rows - i < COLUMN_BLOCK ? c->n_rows - i : COLUMN_BLOCK;
         long cell[COLUMN_BLOCK];
         size_t at[COLUMN_BLOCK];
+        uint32_t plain = block_plain(an, c, i, m, ces_direction_ok);
         for (size_t k = 0; k < m; k++) {
             size_t row = i + k;
             cell[k] = -1;
             at[k] = SIZE_MAX;
-            int plain = row_plain(an, c, row, ces_direction_ok);
-            if (!plain) {
+            if (!((plain >> k) & 1)) {
                 /* validated quietly (a diag is cleared on success), then
                  * again for the message */
                 if ((bad_st = row_load(c, row, &sig, &r, &bad)) == CI_OK &&
@@ -1084,7 +1184,7 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
             if (!ct.ids || (at[k] = code_table_at(&ct, row)) == SIZE_MAX)
                 continue;
             long combo = (long)ct.ids[at[k]] - 1;
-            if (combo < 0 || !plain)
+            if (combo < 0 || !((plain >> k) & 1))
                 continue;
             int64_t ts = c->timestamp ? c->timestamp[row] : CI_TIME_NONE;
             cell[k] = cell_peek(an, (uint32_t)combo, day_code(an, ts));
@@ -1100,8 +1200,8 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
         for (; k < m; k++) {
             size_t row = i + k;
             if (cell[k] >= 0 && an->cst[cell[k]].count < CI_CELL_MAX) {
-                row_numbers(c, row, &sig, &r);
-                cell_apply(an, cell[k], &sig, &r);
+                cell_row x = cell_row_at(c, row, lower_is_easier);
+                cell_apply(an, cell[k], &x);
                 continue;
             }
             row_load(c, row, &sig, &r, NULL);
