@@ -82,15 +82,13 @@ static inline unsigned ci_xs_add_p(double *p, unsigned n, double x)
 {
     unsigned i = 0;
     for (unsigned j = 0; j < n; j++) {
-        double y = p[j];
-        if (fabs(x) < fabs(y)) {
-            double t = x;
-            x = y;
-            y = t;
-        }
-        double hi = x + y, lo = y - (hi - x);
-        if (lo != 0)
-            p[i++] = lo;
+        /* Knuth's TwoSum: hi + lo == x + y exactly.  Unlike Fast2Sum it
+         * needs no test of which is larger, a branch no predictor gets
+         * right, and it gives the same hi and lo.  A zero lo is written,
+         * then overwritten: entries from i on are not partials. */
+        double y = p[j], hi = x + y, yv = hi - x, lo = (x - (hi - yv)) + (y - yv);
+        p[i] = lo;
+        i += lo != 0;
         x = hi;
     }
     if (x != 0) {
