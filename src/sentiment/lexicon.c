@@ -40,7 +40,7 @@ CI_API void ci_lexicon_free(ci_lexicon *lex)
     ci_strmap_free(&lex->intents);
     ci_u64map_free(&lex->phrase_next, &a);
     ci_u64map_free(&lex->intent_next, &a);
-    ci_dealloc(&a, lex->intent_star);
+    ci_dealloc(&a, lex->intent_bits);
     ci_dealloc(&a, lex->intent_first);
     ci_dealloc(&a, lex->intent_strength);
     ci_dealloc(&a, lex->raw_vals);
@@ -642,10 +642,13 @@ static ci_status lex_index(ci_lexicon *l)
         ci_u64map_put(&l->phrase_next, ((uint64_t)pe + 1) << 32 | e, (uint32_t)i, &added);
     }
     ci_u64map_clear(&l->intent_next);
-    ci_dealloc(&l->a, l->intent_star);
-    if (!(l->intent_star = ci_calloc(&l->a, l->intents.count + 1, 1)))
+    ci_dealloc(&l->a, l->intent_bits);
+    if (!(l->intent_bits = ci_calloc(&l->a, l->intents.count + 1, 1)))
         return CI_ERR_NOMEM;
     for (size_t i = 0; i < l->intents.count; i++) {
+        for (int q = 0; q < CI_INTENT_COUNT; q++)
+            if (l->intent_strength[i][q] > 0)
+                l->intent_bits[i + 1] |= INTENT_STRONG;
         size_t kl;
         const char *k = ci_strmap_key(&l->intents, i, &kl);
         size_t sp = last_space(k, kl);
@@ -660,7 +663,7 @@ static ci_status lex_index(ci_lexicon *l)
         }
         if (wl == 1 && w[0] == '*') {
             e = LEX_ANY_WORD;
-            l->intent_star[p] = 1;
+            l->intent_bits[p] |= INTENT_STAR;
         } else if ((st = word_entry(l, w, wl, &e)) != CI_OK) {
             return st;
         } else {

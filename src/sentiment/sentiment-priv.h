@@ -46,6 +46,8 @@ typedef struct lex_value {
 /* The word "*" of intent patterns, in intent_next keys. */
 #define LEX_ANY_WORD UINT32_MAX
 
+enum { INTENT_STAR = 1, INTENT_STRONG = 2 };
+
 struct ci_lexicon {
     ci_alloc a;
     /* Keys exactly as loaded: what VADER's dict lookups see. */
@@ -82,8 +84,10 @@ struct ci_lexicon {
      * the start) << 32 | norm entry of the next word (LEX_ANY_WORD for "*")
      * -> intents entry of the longer pattern or prefix. */
     u64map intent_next;
-    /* Per intents entry + 1 (0: the start): 1 when a "*" step leaves it. */
-    uint8_t *intent_star;
+    /* Per intents entry + 1 (0: the start): INTENT_STAR when a "*" step
+     * leaves it, INTENT_STRONG when the entry gives some intent a strength
+     * (a whole pattern, not only a prefix). */
+    uint8_t *intent_bits;
     /* Per norm entry: the first step of the patterns that start with that
      * word (intents entry + 1), or 0; the most frequent step, taken
      * without hashing. */

@@ -657,13 +657,13 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         if (is_item_kind(s->toks[t].kind))
             s->widx[nw++] = (uint32_t)t;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
-    int star_first = lex->intent_star[0];
+    int star_first = lex->intent_bits[0] & INTENT_STAR;
     for (size_t i = 0; i < nw; i++) {
         const ntok *first = &s->toks[s->widx[i]];
         if (!star_first && (first->entry < 0 || !lex->intent_first[first->entry]))
             continue; /* most words start no pattern */
         /* candidates: intents entry + 1 of each live prefix (0: none yet) */
-        uint32_t cand[32], next[32];
+        uint32_t buf[2][32], *cand = buf[0], *next = buf[1];
         size_t ncand = 1;
         cand[0] = 0;
         int negated = -1; /* not known yet */
@@ -680,7 +680,7 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                 for (int alt = 0; alt < 2 && nnext < 32; alt++) {
                     long e = -1;
                     if (alt) {
-                        if (lex->intent_star[cand[c]])
+                        if (lex->intent_bits[cand[c]] & INTENT_STAR)
                             e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | LEX_ANY_WORD);
                     } else if (!cand[c]) {
                         e = k->entry >= 0 ? (long)lex->intent_first[k->entry] - 1 : -1;
@@ -689,19 +689,20 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                     }
                     if (e < 0)
                         continue;
-                    const float *str = lex->intent_strength[e];
-                    int any = 0;
-                    for (int q = 0; q < CI_INTENT_COUNT; q++)
-                        any |= str[q] > 0;
-                    if (any && negated < 0)
+                    if ((lex->intent_bits[e + 1] & INTENT_STRONG) && negated < 0)
                         negated = intent_negated(s, s->widx[i]);
-                    for (int q = 0; q < CI_INTENT_COUNT && any; q++)
-                        if (str[q] > 0 && !negated)
-                            miss[q] *= 1.0 - (double)str[q];
+                    if ((lex->intent_bits[e + 1] & INTENT_STRONG) && !negated) {
+                        const float *str = lex->intent_strength[e];
+                        for (int q = 0; q < CI_INTENT_COUNT; q++)
+                            if (str[q] > 0)
+                                miss[q] *= 1.0 - (double)str[q];
+                    }
                     next[nnext++] = (uint32_t)e + 1;
                 }
             }
-            memcpy(cand, next, nnext * sizeof *cand);
+            uint32_t *t = cand;
+            cand = next;
+            next = t;
             ncand = nnext;
         }
     }
