@@ -1115,6 +1115,87 @@ static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, s
     return plain & any;
 }
 
+/* What one call of ci_analyzer_add_columns() works with. */
+typedef struct column_call {
+    const ci_signal_columns *c;
+    code_table ct;
+    ci_signal sig;      /* a row that takes the whole path, */
+    ci_signal_result r; /* and its result */
+    ci_diag bad;        /* the first bad row's message */
+    ci_status bad_st;
+    int ces_direction_ok, lower_is_easier;
+} column_call;
+
+/* The first pass over the m rows of the block at row i: check them, find
+ * the cells of the plain rows whose combination and cell exist, and fetch
+ * those cells into the cache.  Returns the rows before the first bad one
+ * (cc->bad_st and cc->bad say what is wrong with it). */
+static size_t block_find(ci_analyzer *an, column_call *cc, size_t i, size_t m, long *cell, size_t *at)
+{
+    const ci_signal_columns *c = cc->c;
+    uint32_t plain = block_plain(an, c, i, m, cc->ces_direction_ok);
+    for (size_t k = 0; k < m; k++) {
+        size_t row = i + k;
+        cell[k] = -1;
+        at[k] = SIZE_MAX;
+        if (!((plain >> k) & 1)) {
+            /* validated quietly (a diag is cleared on success), then again
+             * for the message */
+            if ((cc->bad_st = row_load(c, row, &cc->sig, &cc->r, &cc->bad)) == CI_OK &&
+                (cc->bad_st = ci_signal_validate(&cc->sig, NULL)) != CI_OK)
+                ci_signal_validate(&cc->sig, &cc->bad);
+            if (cc->bad_st == CI_OK)
+                cc->bad_st = check_result(an, &cc->r, &cc->bad);
+            if (cc->bad_st != CI_OK)
+                return k;
+        }
+        if (!cc->ct.ids || (at[k] = code_table_at(&cc->ct, row)) == SIZE_MAX)
+            continue;
+        long combo = (long)cc->ct.ids[at[k]] - 1;
+        if (combo < 0 || !((plain >> k) & 1))
+            continue;
+        int64_t ts = c->timestamp ? c->timestamp[row] : CI_TIME_NONE;
+        cell[k] = cell_peek(an, (uint32_t)combo, day_code(an, ts));
+        if (cell[k] >= 0) {
+            __builtin_prefetch(&an->cst[cell[k]], 1);
+            __builtin_prefetch((const char *)&an->cst[cell[k]] + 64, 1);
+            int32_t theme = c->theme ? c->theme[row] : -1;
+            if (theme >= 0) /* plain rows have a theme below ntheme */
+                __builtin_prefetch(&an->ctheme[(size_t)cell[k] * an->ntheme + (size_t)theme], 1);
+        }
+    }
+    return m;
+}
+
+/* The second pass: add the m rows in order, those with a cell straight
+ * into it and the others through the whole path of
+ * ci_analyzer_add_result().  Returns the rows added; *st says why it
+ * stopped short. */
+static size_t block_add(ci_analyzer *an, column_call *cc, size_t i, size_t m, const long *cell,
+                        const size_t *at, ci_status *st, ci_diag *diag)
+{
+    const ci_signal_columns *c = cc->c;
+    for (size_t k = 0; k < m; k++) {
+        size_t row = i + k;
+        if (cell[k] >= 0 && an->cst[cell[k]].count < CI_CELL_MAX) {
+            cell_row x = cell_row_at(c, row, cc->lower_is_easier);
+            cell_apply(an, cell[k], &x);
+            continue;
+        }
+        row_load(c, row, &cc->sig, &cc->r, NULL);
+        long combo = at[k] != SIZE_MAX ? (long)cc->ct.ids[at[k]] - 1 : -1;
+        size_t slot = NO_SLOT, kl = 0;
+        if (combo < 0 && ((*st = row_values(an, c, row, diag)) != CI_OK ||
+                          (*st = combo_resolve(an, &slot, &kl, &combo)) != CI_OK))
+            return k;
+        if ((*st = ingest_resolved(an, combo, slot, kl, &cc->sig, &cc->r, &combo, diag)) != CI_OK)
+            return k;
+        if (at[k] != SIZE_MAX)
+            cc->ct.ids[at[k]] = (uint32_t)combo + 1;
+    }
+    return m;
+}
+
 CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_columns *c,
                                          size_t *n_added, ci_diag *diag)
 {
@@ -1134,96 +1215,44 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
     if (c->account_codes && !c->account_values && c->n_account_values)
         return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ACCOUNT_ID, -1, 0,
                            "account codes without a dictionary");
+    column_call cc;
+    cc.c = c;
     /* Rows mostly repeat a few combinations of codes: a dense table from
      * the codes to the combination spares hashing their strings per row.
      * When the dictionaries are too large for one, rows take the strings'
      * way, as ci_analyzer_add_result() does. */
-    code_table ct;
-    ct.n = 0;
-    ct.size = c->n_rows ? code_table_plan(an, c, &ct) : 0;
-    ct.ids = ct.size ? ci_calloc(&an->a, ct.size, sizeof(uint32_t)) : NULL;
-    ci_signal sig;
-    ci_signal_init(&sig);
-    sig.kind = CI_SIGNAL_FEEDBACK;
-    sig.ces_direction = c->ces_direction;
-    ci_signal_result r;
-    ci_signal_result_init(&r);
+    cc.ct.n = 0;
+    cc.ct.size = c->n_rows ? code_table_plan(an, c, &cc.ct) : 0;
+    cc.ct.ids = cc.ct.size ? ci_calloc(&an->a, cc.ct.size, sizeof(uint32_t)) : NULL;
+    ci_signal_init(&cc.sig);
+    cc.sig.kind = CI_SIGNAL_FEEDBACK;
+    cc.sig.ces_direction = c->ces_direction;
+    ci_signal_result_init(&cc.r);
     /* a bad row found by the first pass is reported once the rows before
      * it are in, and only if they all go in */
-    ci_diag bad;
-    ci_diag_init(&bad);
+    ci_diag_init(&cc.bad);
+    cc.bad_st = CI_OK;
     if (diag && diag->struct_size >= sizeof(ci_diag))
         ci_diag_init(diag); /* so that a failure shows whether its check wrote it */
-    ci_status st = CI_OK, bad_st = CI_OK;
-    int ces_direction_ok = c->ces_direction == CI_CES_HIGHER_IS_EASIER ||
-                           c->ces_direction == CI_CES_LOWER_IS_EASIER;
-    int lower_is_easier = c->ces_direction == CI_CES_LOWER_IS_EASIER;
+    cc.ces_direction_ok = c->ces_direction == CI_CES_HIGHER_IS_EASIER ||
+                          c->ces_direction == CI_CES_LOWER_IS_EASIER;
+    cc.lower_is_easier = c->ces_direction == CI_CES_LOWER_IS_EASIER;
+    ci_status st = CI_OK;
     size_t i = 0;
-    while (i < c->n_rows && st == CI_OK && bad_st == CI_OK) {
+    while (i < c->n_rows && st == CI_OK && cc.bad_st == CI_OK) {
         size_t m = c->n_rows - i < COLUMN_BLOCK ? c->n_rows - i : COLUMN_BLOCK;
         long cell[COLUMN_BLOCK];
         size_t at[COLUMN_BLOCK];
-        uint32_t plain = block_plain(an, c, i, m, ces_direction_ok);
-        for (size_t k = 0; k < m; k++) {
-            size_t row = i + k;
-            cell[k] = -1;
-            at[k] = SIZE_MAX;
-            if (!((plain >> k) & 1)) {
-                /* validated quietly (a diag is cleared on success), then
-                 * again for the message */
-                if ((bad_st = row_load(c, row, &sig, &r, &bad)) == CI_OK &&
-                    (bad_st = ci_signal_validate(&sig, NULL)) != CI_OK)
-                    ci_signal_validate(&sig, &bad);
-                if (bad_st == CI_OK)
-                    bad_st = check_result(an, &r, &bad);
-                if (bad_st != CI_OK) {
-                    m = k;
-                    break;
-                }
-            }
-            if (!ct.ids || (at[k] = code_table_at(&ct, row)) == SIZE_MAX)
-                continue;
-            long combo = (long)ct.ids[at[k]] - 1;
-            if (combo < 0 || !((plain >> k) & 1))
-                continue;
-            int64_t ts = c->timestamp ? c->timestamp[row] : CI_TIME_NONE;
-            cell[k] = cell_peek(an, (uint32_t)combo, day_code(an, ts));
-            if (cell[k] >= 0) {
-                __builtin_prefetch(&an->cst[cell[k]], 1);
-                __builtin_prefetch((const char *)&an->cst[cell[k]] + 64, 1);
-                int32_t theme = c->theme ? c->theme[row] : -1;
-                if (theme >= 0) /* plain rows have a theme below ntheme */
-                    __builtin_prefetch(&an->ctheme[(size_t)cell[k] * an->ntheme + (size_t)theme], 1);
-            }
-        }
-        size_t k = 0;
-        for (; k < m; k++) {
-            size_t row = i + k;
-            if (cell[k] >= 0 && an->cst[cell[k]].count < CI_CELL_MAX) {
-                cell_row x = cell_row_at(c, row, lower_is_easier);
-                cell_apply(an, cell[k], &x);
-                continue;
-            }
-            row_load(c, row, &sig, &r, NULL);
-            long combo = at[k] != SIZE_MAX ? (long)ct.ids[at[k]] - 1 : -1;
-            size_t slot = NO_SLOT, kl = 0;
-            if (combo < 0 && ((st = row_values(an, c, row, diag)) != CI_OK ||
-                              (st = combo_resolve(an, &slot, &kl, &combo)) != CI_OK))
-                break;
-            if ((st = ingest_resolved(an, combo, slot, kl, &sig, &r, &combo, diag)) != CI_OK)
-                break;
-            if (at[k] != SIZE_MAX)
-                ct.ids[at[k]] = (uint32_t)combo + 1;
-        }
-        i += k;
+        m = block_find(an, &cc, i, m, cell, at);
+        i += block_add(an, &cc, i, m, cell, at, &st, diag);
     }
-    ci_dealloc(&an->a, ct.ids);
+    ci_dealloc(&an->a, cc.ct.ids);
     if (n_added)
         *n_added = i;
-    if (st == CI_OK && bad_st != CI_OK) {
-        st = bad_st;
+    if (st == CI_OK && cc.bad_st != CI_OK) {
+        st = cc.bad_st;
         if (diag && diag->struct_size >= sizeof(ci_diag))
-            *diag = bad;
+            *diag = cc.bad;
     }
     if (st != CI_OK)
         return row_failed(diag, st, i, diag && diag->struct_size >= sizeof(ci_diag) && diag->status != CI_OK);
