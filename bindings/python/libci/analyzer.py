@@ -325,6 +325,14 @@ def _numpy() -> Any:
 
 def _column(np: Any, x: Any, dtype: Any, fill: Any) -> Any:
     """A contiguous array of dtype; None (and pandas NA) become fill."""
+    xd = getattr(x, "dtype", None)
+    if hasattr(x, "to_numpy") and isinstance(xd, np.dtype) and (
+            xd == dtype or (xd.kind in "iu" and np.dtype(dtype).kind in "iu") or
+            (xd.kind == "f" and fill != fill)):
+        # pandas on a NumPy dtype that cannot hold NA (integers), or whose NA
+        # is the fill already (NaN): the values as they are, without the
+        # NA pass and copy of to_numpy(na_value=...)
+        x = x.to_numpy()
     if hasattr(x, "to_numpy"):  # pandas: NA-aware conversion
         try:
             return np.ascontiguousarray(x.to_numpy(dtype=dtype, na_value=fill))
@@ -361,7 +369,11 @@ def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[
         import pandas as pd
     except ImportError:
         pd = None
-    if pd is not None:
+    cat = getattr(x, "cat", x)  # a categorical Series, or a Categorical
+    if pd is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
+        # already factorized: its codes (-1: NaN) and categories as they are
+        codes, uniques = np.asarray(cat.codes), list(cat.categories)
+    elif pd is not None:
         codes, uniques = pd.factorize(x if hasattr(x, "dtype") else np.asarray(x, dtype=object))
         uniques = list(uniques)
     else:
@@ -376,8 +388,8 @@ def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[
             if k == len(uniques):
                 uniques.append(v)
             codes[i] = k
-    codes = np.asarray(codes, dtype=np.int64)
-    out = np.where(codes < 0, _lib.CI_CODE_NONE, codes).astype(np.uint32)
+    # -1 (absent) as int32 is CI_CODE_NONE as uint32
+    out = np.ascontiguousarray(np.asarray(codes).astype(np.int32).view(np.uint32))
     strs = (_lib.CiStr * max(1, len(uniques)))()
     for i, v in enumerate(uniques):
         b = _text_or_none(v, what)

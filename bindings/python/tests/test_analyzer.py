@@ -286,6 +286,27 @@ def test_add_columns_from_a_dataframe(small):
     assert an.to_bytes() == ref.to_bytes()
 
 
+def test_add_columns_categoricals_and_numpy_dtypes():
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    tiers = ["pro", None, "free", "pro"]
+    ref = libci.Analyzer(["tier"], lexicon=None)
+    ref.add_columns(dims={"tier": tiers}, nps=[9, 7, None, 10], csat=[None, 4, 5, None],
+                    intents=[1, 0, 2, 0], theme=[-1, -1, -1, -1])
+    # categoricals (an unused category, NaN) go in by their codes; numeric
+    # Series on NumPy dtypes by their values (NaN: absent)
+    kinds = [pd.Series(pd.Categorical(tiers, categories=["unused", "free", "pro"])),
+             pd.Categorical(tiers, categories=["pro", "free"])]
+    for tier in kinds:
+        an = libci.Analyzer(["tier"], lexicon=None)
+        an.add_columns(dims={"tier": tier}, nps=pd.Series([9, 7, np.nan, 10], dtype=np.float32),
+                       csat=pd.Series([np.nan, 4, 5, np.nan]),
+                       intents=pd.Series([1, 0, 2, 0], dtype=np.uint16),
+                       theme=pd.Series([-1, -1, -1, -1], dtype=np.int64))
+        assert an.to_bytes() == ref.to_bytes()
+        assert an.segment(tier="pro").count == 2 and an.segment().count == 4
+
+
 def test_add_columns_bad_rows():
     an = libci.Analyzer(["tier"], lexicon=None, n_themes=2)
     nps = [9, 10, 11, 3]
