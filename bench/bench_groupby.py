@@ -5,7 +5,7 @@ group-by, on the very signals bench_analyzer generated.
 
     ./build/bench/bench_analyzer --dump /tmp/signals.bin
     /usr/bin/python3 bench/bench_groupby.py /tmp/signals.bin [--reps 3] [--themes]
-        [--naive-reps 1] [--no-naive] [--factorize]
+        [--naive-reps 1] [--no-naive] [--factorize] [--libci build/libci.so.1]
 
 Loading the file is not timed.  Timed, per repetition, is everything the
 analyzer does for add + summarize with dimensions tier, region, product and
@@ -39,6 +39,9 @@ time, i.e. pre-factorized, like the codes of the analyzer's column batches:
 --factorize times that step apart (one call per signal hashes every signal's
 attribute strings instead).
 
+--libci LIB also times the Python bindings on the same frame: Analyzer.add_columns()
+with the categoricals and numeric columns as they are, then summarize, each run
+right after a pandas roll-up run so that both see the machine alike.
 Needs Debian's python3 with python3-pandas (run it with /usr/bin/python3).
 """
 import argparse
@@ -249,6 +252,20 @@ def check(df):
     print(f"check (buckets): {nd} days, {nw} weeks, {nm} months")
 
 
+def libci_columns(df, themes, ntheme, analyzer):
+    """Seconds for the Python bindings to add the frame and summarize it:
+    what a data team does with a DataFrame (categoricals go in by code)."""
+    t0 = time.perf_counter()
+    an = analyzer(DIMS, depth=2, lexicon=None, n_themes=ntheme if themes else 0)
+    an.add_columns(dims={d: df[d] for d in DIMS}, timestamp=df["ts"], nps=df["nps"],
+                   csat=df["csat"], ces=df["ces"], value=df["value"], compound=df["compound"],
+                   intents=df["flags"], theme=df["theme"] if themes else None)
+    an.summarize()
+    t = time.perf_counter() - t0
+    an.close()
+    return t
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("file")
@@ -258,10 +275,20 @@ def main():
     ap.add_argument("--themes", action="store_true", help="also count themes per segment x bucket")
     ap.add_argument("--factorize", action="store_true",
                     help="also time building the categoricals from strings (not in the totals)")
+    ap.add_argument("--libci", metavar="LIB",
+                    help="also time the Python bindings (bindings/python) on this very frame, "
+                         "with LIB as the shared library, alternating with pandas' roll-up")
     a = ap.parse_args()
+    analyzer = None
+    if a.libci:
+        import os
+        os.environ["LIBCI_LIBRARY"] = a.libci
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "bindings", "python"))
+        from libci import Analyzer as analyzer
 
     t0 = time.perf_counter()
-    df, _, an_times = load(a.file)
+    df, ntheme, an_times = load(a.file)
     an_t = float(an_times[1] if a.themes else an_times[0])  # one call per signal
     an_c = float(an_times[3] if a.themes else an_times[2])  # column batches
     n = len(df)
@@ -273,6 +300,7 @@ def main():
 
     rollup(df.head(100000), a.themes)  # warm-up, not timed
     rollup(df.head(100000), a.themes, fine_numpy)
+    py = []
     for name, fn in (("roll-up", fine_pandas), ("numpy", fine_numpy)):
         tot, fin = [], []
         for _ in range(a.reps):
@@ -281,6 +309,8 @@ def main():
             t1 = time.perf_counter()
             tot.append(t1 - t0)
             fin.append(t_fine - t0)
+            if analyzer and name == "roll-up":
+                py.append(libci_columns(df, a.themes, ntheme, analyzer))
         m, mf = statistics.median(tot), statistics.median(fin)
         print(f"{name + ':':8s} {n / m / 1e6:6.2f} M rows/s  total {m:.2f} s (range {min(tot):.2f}-"
               f"{max(tot):.2f}), of which cells {mf:.2f} s ({n / mf / 1e6:.2f} M rows/s)"
@@ -289,6 +319,11 @@ def main():
             print(f"         {m / an_t:.2f}x the analyzer's {an_t:.2f} s with one call per signal, "
                   f"{m / an_c:.2f}x its {an_c:.2f} s in column batches (add + summarize, same data and"
                   f" configuration, as bench_analyzer --dump measured it)")
+        if py and name == "roll-up":
+            mp = statistics.median(py)
+            print(f"         {m / mp:.2f}x libci from Python, Analyzer.add_columns() on this frame"
+                  f" + summarize: {mp:.2f} s (range {min(py):.2f}-{max(py):.2f}, "
+                  f"{n / mp / 1e6:.2f} M rows/s), each run right after a pandas one")
         if name == "roll-up":
             r = res[SETS.index(["tier", "region"]) * len(BUCKETS)]  # tier x region, overall
             r = r[0] if a.themes else r
