@@ -7,6 +7,7 @@
  * summary (segments x buckets) is rolled up from the cells on first read.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "../common/bits-priv.h"
 #include "../common/diag-priv.h"
 #include "../common/utf8-priv.h"
+#include "../signal/signal-priv.h"
 #include "segments-priv.h"
 
 CI_API void ci_analyzer_options_init(ci_analyzer_options *o)
@@ -332,6 +334,9 @@ static void combo_values(ci_analyzer *an, const char *k, ci_str *store)
  * entries never go stale; a collision just costs the map lookup. */
 #define COMBO_CACHE_BITS 12
 #define NO_SLOT SIZE_MAX /* a combination found without the cache */
+
+/* The value of a dimension a signal does not carry. */
+static const ci_str no_value = {"", 0};
 
 static size_t combo_slot(const ci_analyzer *an)
 {
@@ -765,11 +770,10 @@ static ci_status ingest_resolved(ci_analyzer *an, long combo, size_t slot, size_
 ci_status ci_analyzer_ingest(ci_analyzer *an, const ci_signal *sig, const ci_signal_result *r,
                              ci_diag *diag)
 {
-    /* this signal's value for each dimension ("" when absent); attributes
-     * usually come in the declared order, so try that first */
-    static const ci_str empty = {"", 0};
+    /* this signal's value for each dimension; attributes usually come in
+     * the declared order, so try that first */
     for (size_t d = 0; d < an->ndims; d++)
-        an->vals[d] = &empty;
+        an->vals[d] = &no_value;
     for (size_t i = 0; i < sig->n_attrs; i++) {
         const ci_attr *at = &sig->attrs[i];
         long d = -1;
@@ -863,30 +867,31 @@ CI_API ci_status ci_analyzer_add_result(ci_analyzer *an, const ci_signal *sig,
 /*  Columns                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Say which row failed: the index, and the row in front of the message the
- * failing check wrote (or of the bare status, for checks that write none). */
-static ci_status row_failed(ci_diag *diag, ci_status st, size_t row, int wrote)
+/* Put "<what>: " in front of the message a failed check wrote into diag (or
+ * of st's own words, for checks that write none), with index as the
+ * failing item.  The byte offset goes: columns are no byte stream. */
+static ci_status diag_prefix(ci_diag *diag, ci_status st, int64_t index, const char *fmt, ...)
 {
     if (!diag || diag->struct_size < sizeof(ci_diag))
         return st;
-    char msg[sizeof diag->message];
-    if (wrote)
-        memcpy(msg, diag->message, sizeof msg);
-    else
-        snprintf(msg, sizeof msg, "%s", ci_status_string(st));
-    int field = wrote ? diag->field : -1;
-    return ci_diag_set(diag, st, field, (int64_t)row, 0, "row %zu: %s", row, msg);
+    int wrote = diag->status != CI_OK;
+    char what[96], msg[sizeof diag->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s", wrote ? diag->message : ci_status_string(st));
+    return ci_diag_set(diag, st, wrote ? diag->field : -1, index, 0, "%s: %s", what, msg);
 }
 
 /* Point an->vals at row i's dimension values, checking the codes and the
  * values they name as ci_signal_validate() checks attribute values. */
 static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t i, ci_diag *diag)
 {
-    static const ci_str empty = {"", 0};
     for (size_t d = 0; d < an->ndims; d++) {
         const uint32_t *codes = c->dim_codes ? c->dim_codes[d] : NULL;
         uint32_t code = codes ? codes[i] : CI_CODE_NONE;
-        an->vals[d] = &empty;
+        an->vals[d] = &no_value;
         if (code == CI_CODE_NONE)
             continue;
         size_t kl;
@@ -896,14 +901,10 @@ static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t 
                                "dimension \"%.*s\": code %u is outside its %zu values",
                                (int)(kl > 40 ? 40 : kl), k, code, c->n_dim_values[d]);
         const ci_str *v = &c->dim_values[d][code];
-        size_t bad = 0;
-        if ((!v->data && v->len) || v->len > CI_SIGNAL_MAX_FIELD ||
-            (v->len && ci_utf8_validate(v->data, v->len, &bad) != CI_OK))
-            return ci_diag_set(diag, v->len > CI_SIGNAL_MAX_FIELD ? CI_ERR_LIMIT
-                                     : v->data ? CI_ERR_UTF8 : CI_ERR_INVALID,
-                               CI_FIELD_ATTR_VALUE, (int64_t)i, bad,
-                               "dimension \"%.*s\": value %u is not valid UTF-8 of at most %d bytes",
-                               (int)(kl > 40 ? 40 : kl), k, code, CI_SIGNAL_MAX_FIELD);
+        ci_status st = ci_signal_check_str(*v, CI_FIELD_ATTR_VALUE, (int64_t)i, 0, diag);
+        if (st != CI_OK)
+            return diag_prefix(diag, st, (int64_t)i, "dimension \"%.*s\" value %u",
+                               (int)(kl > 40 ? 40 : kl), k, code);
         an->vals[d] = v;
     }
     return CI_OK;
@@ -1254,9 +1255,8 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
         if (diag && diag->struct_size >= sizeof(ci_diag))
             *diag = cc.bad;
     }
-    if (st != CI_OK)
-        return row_failed(diag, st, i, diag && diag->struct_size >= sizeof(ci_diag) && diag->status != CI_OK);
-    return CI_OK;
+    /* say which row failed */
+    return st != CI_OK ? diag_prefix(diag, st, (int64_t)i, "row %zu", i) : CI_OK;
 }
 
 /* ------------------------------------------------------------------------ */

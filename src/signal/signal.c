@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/diag-priv.h"
+#include "signal-priv.h"
 
 /* The first header's ci_signal ends at n_attrs; a caller may never send less. */
 #define SIGNAL_V1_SIZE (offsetof(ci_signal, n_attrs) + sizeof(size_t))
@@ -126,6 +127,11 @@ static inline ci_status check_str(ci_str s, int field, int64_t index, int requir
         return ci_diag_set(diag, CI_ERR_UTF8, field, index, bad,
                            "%s has invalid UTF-8 at byte %zu", name, bad);
     return CI_OK;
+}
+
+ci_status ci_signal_check_str(ci_str s, int field, int64_t index, int required, ci_diag *diag)
+{
+    return check_str(s, field, index, required, diag);
 }
 
 /* A score must be finite, inside [lo, hi], and integral when the survey
