@@ -689,11 +689,11 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
                     }
                     if (e < 0)
                         continue;
-                    if ((lex->intent_bits[e + 1] & INTENT_STRONG) && negated < 0)
-                        negated = intent_negated(s, s->widx[i]);
-                    if ((lex->intent_bits[e + 1] & INTENT_STRONG) && !negated) {
+                    if (lex->intent_bits[e + 1] & INTENT_STRONG) {
+                        if (negated < 0)
+                            negated = intent_negated(s, s->widx[i]);
                         const float *str = lex->intent_strength[e];
-                        for (int q = 0; q < CI_INTENT_COUNT; q++)
+                        for (int q = 0; q < CI_INTENT_COUNT && !negated; q++)
                             if (str[q] > 0)
                                 miss[q] *= 1.0 - (double)str[q];
                     }
