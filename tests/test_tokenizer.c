@@ -792,6 +792,10 @@ static void test_batch_window_edges(void **state)
         "x, y", "a/b", "1/b", "x-", "x'", "_x", "x_y", "$5", "$$", "+1", "a+b", "50%", "50%x",
         "!!!", "?!", "[[", "[{", "\\|", "~~", "``", "a@b.co", "C#", "#tag", "@who", ":)", "x:)",
         "http://a.b/c", "www.x.com", "caf\xC3\xA9", "don\xE2\x80\x99t", "x\x7Fy", "x\ty",
+        /* a token the scanner takes, then bytes the window resumes on */
+        ":)-x", ":D-_-x", ":)'s", ":(:(x", "x:)y'z", "(:x-y", "http://a.b/c)d-e", "a@b.co'x",
+        "#tag-x", "@who's", "#1-2", "caf\xC3\xA9-ok", "\xE2\x9C\x85" "don't", "<3.5", ":P.5",
+        "x_y-z", "_x.y", "(-)", "$5:)", "#x!!!", ":)\xC3\xA9", "#a:)#b",
         "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ",
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij",
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghi",

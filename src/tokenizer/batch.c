@@ -11,7 +11,7 @@
  * decided by bytes inside the window.  The first token that is anything else
  * (a URL, an email, an emoticon, non-ASCII text, a token crossing the
  * window, an undecided end of a chunk) is left to ci_tok_step(), and the
- * windows resume after it.  The tests compare the two paths token by token,
+ * window resumes right after it.  The tests compare the two paths token by token,
  * so they can only differ in speed.
  */
 #include <stdint.h>
@@ -36,6 +36,7 @@ typedef struct masks {
     uint64_t word;    /* letters, digits and '_' */
     uint64_t join;    /* ' - . , : /, which may join the bytes around them */
     uint64_t eqlow;   /* byte i equals byte i + 1, ignoring ASCII case */
+    uint64_t stop;    /* >= 0x80, or a mark (CI_PC_MARK): may go on a word */
 } masks;
 
 typedef void masks_fn(const uint8_t *q, masks *m);
@@ -62,6 +63,8 @@ static void masks_portable(const uint8_t *q, masks *m)
             m->join |= bit;
         if (lb == (q[i + 1] | 0x20))
             m->eqlow |= bit;
+        if (b >= 0x80 || (ci_tok_punct_class[b] & CI_PC_MARK))
+            m->stop |= bit;
     }
 }
 
@@ -90,8 +93,13 @@ static void masks_sse2(const uint8_t *q, masks *m)
         m->digit |= mm(digit, k);
         m->word |= mm(_mm_or_si128(_mm_or_si128(alpha, digit), eq8(v, '_')), k);
         /* ' - . /  are 0x27 0x2D 0x2E 0x2F; , and : the others */
-        m->join |= mm(_mm_or_si128(_mm_or_si128(eq8(v, '\''), ci_tok_in_range(v, '-', 3)),
-                                   _mm_or_si128(eq8(v, ','), eq8(v, ':'))), k);
+        __m128i join = _mm_or_si128(_mm_or_si128(eq8(v, '\''), ci_tok_in_range(v, '-', 3)),
+                                    _mm_or_si128(eq8(v, ','), eq8(v, ':')));
+        m->join |= mm(join, k);
+        /* the marks: the joiners and % + @; and the non-ASCII bytes, whose
+         * top bit movemask reads as it is */
+        m->stop |= mm(_mm_or_si128(_mm_or_si128(join, eq8(v, '@')),
+                                   _mm_or_si128(_mm_or_si128(eq8(v, '%'), eq8(v, '+')), v)), k);
         m->eqlow |= mm(_mm_cmpeq_epi8(low, _mm_or_si128(v1, _mm_set1_epi8(0x20))), k);
     }
 }
@@ -134,8 +142,12 @@ AVX2_FN static void masks_avx2(const uint8_t *q, masks *m)
         m->upper |= mm32(in_range32(v, 'A', 26), k);
         m->digit |= mm32(digit, k);
         m->word |= mm32(_mm256_or_si256(_mm256_or_si256(alpha, digit), eq32(v, '_')), k);
-        m->join |= mm32(_mm256_or_si256(_mm256_or_si256(eq32(v, '\''), in_range32(v, '-', 3)),
-                                        _mm256_or_si256(eq32(v, ','), eq32(v, ':'))), k);
+        __m256i join = _mm256_or_si256(_mm256_or_si256(eq32(v, '\''), in_range32(v, '-', 3)),
+                                       _mm256_or_si256(eq32(v, ','), eq32(v, ':')));
+        m->join |= mm32(join, k);
+        m->stop |= mm32(_mm256_or_si256(_mm256_or_si256(join, eq32(v, '@')),
+                                        _mm256_or_si256(_mm256_or_si256(eq32(v, '%'), eq32(v, '+')), v)),
+                        k);
         m->eqlow |= mm32(_mm256_cmpeq_epi8(low, _mm256_or_si256(v1, _mm256_set1_epi8(0x20))), k);
     }
 }
@@ -185,6 +197,13 @@ static void lower64(const uint8_t *q, uint64_t upper, uint8_t *d)
 #endif
 }
 
+/* The first len bytes of a little-endian word, or none when len > 8:
+ * words of up to 8 bytes are checked for negation forms by hash. */
+static const uint64_t word8_mask[WIN + 1] = {
+    0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, UINT64_C(0xFFFFFFFFFF), UINT64_C(0xFFFFFFFFFFFF),
+    UINT64_C(0xFFFFFFFFFFFFFF), UINT64_MAX,
+};
+
 /* Bits [s, e) set; e - s < 64. */
 static inline uint64_t span(unsigned s, unsigned e)
 {
@@ -199,56 +218,88 @@ typedef struct batch_out {
     size_t stride, left;
 } batch_out;
 
-/* The tokens of one window q (a view of the chunk at chunk_pos, or a padded
- * copy of its tail): writes them, and returns why it stopped with *resume,
- * the window offset where the next scan must start, and *used_low, whether
- * views point into the lower-cased copy low[0..WIN_READ) it made. */
-static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, size_t known,
-                         uint8_t *low, batch_out *bo, unsigned *resume, int *used_low)
-{
+/* One window being scanned: q (a view of the chunk at base, or a padded
+ * copy of its tail), its masks, and the text the views of its words point
+ * to. */
+typedef struct win {
+    const uint8_t *q;
+    size_t base;        /* chunk offset of q[0] */
+    size_t known;       /* bytes of q that are input */
     masks m;
-    masks_of(q, &m);
-    const uint64_t alnum = m.alpha | m.digit;
+    uint64_t wx;        /* word bytes and the joiners between them */
+    uint64_t apos;      /* the joiners that are apostrophes */
+    uint64_t elong;     /* the first of three equal letters */
+    uint64_t starts;    /* word starts and every other byte but separators */
+    const uint8_t *lw;  /* q, lower-cased when it has capitals */
+    const char *view;   /* where word views point: the chunk or lw */
+} win;
+
+/* The masks derived from w->m, for a scan from offset 0. */
+static void win_derive(win *w)
+{
+    const masks *m = &w->m;
+    const uint8_t *q = w->q;
+    const uint64_t alnum = m->alpha | m->digit;
     /* Joiners, with the scanner's rules: ' between letters, - between
      * letters or digits, . , : / between digits.  Never at bit 0: a token
      * starts there.  Candidates between two alphanumerics are few (the ' of
      * "don't", the . of "3.14"), so each is checked on its own. */
     uint64_t joiner = 0, apos = 0;
-    for (uint64_t c = m.join & (alnum << 1) & (alnum >> 1); c; c &= c - 1) {
+    for (uint64_t c = m->join & (alnum << 1) & (alnum >> 1); c; c &= c - 1) {
         unsigned i = ci_ctz64(c);
         uint64_t bit = c & (~c + 1), ok;
         uint8_t b = q[i];
         if (b == '-')
             ok = bit;
         else if (b == '\'')
-            ok = bit & (m.alpha << 1) & (m.alpha >> 1);
+            ok = bit & (m->alpha << 1) & (m->alpha >> 1);
         else
-            ok = bit & (m.digit << 1) & (m.digit >> 1);
+            ok = bit & (m->digit << 1) & (m->digit >> 1);
         joiner |= ok;
         apos |= b == '\'' ? ok : 0;
     }
-    const uint64_t wx = m.word | joiner;
-    const uint64_t elong = m.alpha & m.eqlow & (m.eqlow >> 1);
-    uint64_t starts = (wx & ~(wx << 1)) | (~m.ws & ~wx);
-    const uint8_t *src = t->chunk + t->chunk_pos;
-    const uint64_t base_off = t->chunk_offset + t->chunk_pos;
-    /* Lower-cased once per window when it has capitals; the views of all
-     * its words then point there, the same bytes for lower-case words. */
-    int lowered = m.upper != 0;
-    if (lowered)
-        lower64(q, m.upper, low);
-    const uint8_t *lw = lowered ? low : q;
-    const char *view = (const char *)(lowered ? low : src);
-    unsigned last_end = 0;
+    w->wx = m->word | joiner;
+    w->apos = apos;
+    w->elong = m->alpha & m->eqlow & (m->eqlow >> 1);
+    w->starts = (w->wx & ~(w->wx << 1)) | (~m->ws & ~w->wx);
+}
+
+/* The tokens of window w from offset `from`, scanned as if the window
+ * started there (a token, or separators, end just before it): writes them,
+ * and returns why it stopped with *resume, the window offset where the next
+ * scan must start. */
+static int window_tokens(ci_tokenizer *t, const win *w, unsigned from, batch_out *bo,
+                         unsigned *resume)
+{
+    const uint8_t *q = w->q, *lw = w->lw;
+    const uint64_t alpha = w->m.alpha, upper = w->m.upper, elong = w->elong;
+    /* bytes after which a word needs a closer look; the padding past the
+     * input is 0x80, so it is among them */
+    const uint64_t stop = w->m.stop;
+    uint64_t wx = w->wx, apos = w->apos, starts = w->starts;
+    if (from) {
+        /* Nothing before `from` joins what follows it: a joiner there is a
+         * mark of its own, and the word after it starts anew. */
+        uint64_t bit = (uint64_t)1 << from;
+        if (wx & bit & ~w->m.word) {
+            wx &= ~bit;
+            apos &= ~bit;
+            starts |= wx & (bit << 1);
+        }
+        starts = (starts & (~(uint64_t)0 << from)) | (bit & ~w->m.ws);
+    }
+    const char *view = w->view;
+    const uint64_t base_off = t->chunk_offset + w->base;
+    const size_t known = w->known;
+    unsigned last_end = from;
     int why = W_ALL;
-    unsigned s = 0;
+    unsigned s = from;
 
     while (starts) {
         s = ci_ctz64(starts);
         unsigned e;
         int kind;
         unsigned flags = 0;
-        const char *norm = (const char *)src + s;
         uint8_t c = q[s];
         if ((wx >> s) & 1) {
             if (c == '_') {
@@ -261,28 +312,26 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
                 why = W_CROSS;
                 break;
             }
-            uint8_t b = q[e];
             /* A non-ASCII byte may continue the word; a mark may make it
              * a URL, an email or a longer word. */
-            if (e >= known || b >= 0x80 ||
-                ((ci_tok_punct_class[b] & CI_PC_MARK) && !ci_tok_mark_ends_word(q, known, false, e))) {
+            if (((stop >> e) & 1) &&
+                (e >= known || q[e] >= 0x80 || !ci_tok_mark_ends_word(q, known, false, e))) {
                 why = W_HARD;
                 break;
             }
             uint64_t r = span(s, e);
-            uint64_t ma = m.alpha & r, mu = m.upper & r;
+            uint64_t ma = alpha & r, mu = upper & r;
             unsigned len = e - s;
             /* Branch-free where the answer changes from token to token:
              * mispredictions, not instructions, were the cost here. */
-            norm = view + s;
             kind = ma ? CI_TOKEN_WORD : CI_TOKEN_NUMBER;
             flags = (unsigned)(mu && !(ma & ~mu)) * CI_TOKEN_ALLCAPS |
                     (unsigned)((elong & r) != 0) * CI_TOKEN_ELONGATED;
             /* the word's bytes, zero-padded, or 0 when it has more than 8 */
-            uint64_t w;
-            memcpy(&w, lw + s, sizeof w); /* within WIN_READ */
-            w &= (~(uint64_t)0 >> ((64 - 8 * len) & 63)) & (0 - (uint64_t)(len <= 8));
-            flags |= (unsigned)ci_tok_neg_hashed(w) * CI_TOKEN_NEGATION;
+            uint64_t wd;
+            memcpy(&wd, lw + s, sizeof wd); /* within WIN_READ */
+            wd &= word8_mask[len];
+            flags |= (unsigned)ci_tok_neg_hashed(wd) * CI_TOKEN_NEGATION;
             if (apos & r) {
                 /* ' joins letters only, so a word with one has no hashed
                  * negation form and len >= 3. */
@@ -316,11 +365,11 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
         o->flags = flags;
         o->offset = base_off + s;
         o->length = e - s;
-        o->norm = norm;
+        o->norm = view + s; /* lower-casing leaves punctuation alone */
         o->norm_len = e - s;
         bo->p += bo->stride;
         last_end = e;
-        starts = e < WIN ? starts & (~(uint64_t)0 << e) : 0; /* a symbol may end at 64 */
+        starts &= ~(uint64_t)1 << (e - 1); /* bits from e on; none when e is 64 */
         if (--bo->left == 0) {
             *resume = e;
             why = W_FULL;
@@ -336,50 +385,13 @@ static int window_tokens(ci_tokenizer *t, masks_fn *masks_of, const uint8_t *q, 
         *resume = s;
     }
 out:
-    *used_low = lowered;
-    if (last_end) {
+    if (last_end > from) {
         t->st.prev_cp = q[last_end - 1];
         t->st.prev_emo = 0;
     }
     if (*resume > last_end)
         t->st.prev_cp = ' ';
     return why;
-}
-
-/* Tokens from the chunk, window after window, until a token needs the
- * scanner, the batch is full, or the arena is (then it returns 0). */
-static int windows(ci_tokenizer *t, masks_fn *masks_of, batch_out *bo, size_t *arena_used)
-{
-    uint8_t pad[WIN_READ + 16];
-    while (bo->left && t->chunk_pos < t->chunk_len) {
-        if (*arena_used + WIN_READ > t->arena_cap)
-            return 0;
-        size_t rest = t->chunk_len - t->chunk_pos;
-        const uint8_t *q = t->chunk + t->chunk_pos;
-        size_t known = WIN_READ;
-        if (rest < WIN_READ) {
-            /* The end of the chunk, padded: with spaces when it is the end
-             * of the stream (as the scanner reads it), else with a byte that
-             * stops every token, so nothing is decided past the end. */
-            memcpy(pad, q, rest);
-            memset(pad + rest, t->finished ? ' ' : 0x80, sizeof pad - rest);
-            q = pad;
-            if (!t->finished)
-                known = rest;
-        }
-        uint8_t *low = t->arena + *arena_used;
-        unsigned resume;
-        int used_low;
-        int why = window_tokens(t, masks_of, q, known, low, bo, &resume, &used_low);
-        if (used_low)
-            *arena_used += WIN_READ;
-        if (resume > rest)
-            resume = (unsigned)rest;
-        t->chunk_pos += resume;
-        if (why == W_HARD || why == W_FULL || (why == W_CROSS && resume == 0))
-            return 1;
-    }
-    return 1;
 }
 
 /* The view of a token found by ci_tok_step() must survive the next step:
@@ -398,6 +410,92 @@ static int keep_view(ci_tokenizer *t, ci_token *o, size_t *arena_used)
     o->norm = (const char *)t->arena + *arena_used;
     *arena_used += o->norm_len;
     return 1;
+}
+
+/* What a step, and windows(), leave the batch to do: go on (the caller
+ * steps next), stop (the batch is full, or its arena), or stop with the
+ * status a step returned instead of a token. */
+enum { WS_STEP, WS_STOP, WS_STATUS };
+
+/* The scanner's next token into the batch. */
+static int step_token(ci_tokenizer *t, batch_out *bo, size_t *arena_used, ci_status *st)
+{
+    ci_token *o = (ci_token *)(void *)bo->p;
+    o->struct_size = bo->stride;
+    if ((*st = ci_tok_step(t, o)) != CI_OK)
+        return WS_STATUS;
+    bo->p += bo->stride;
+    bo->left--;
+    return keep_view(t, o, arena_used) ? WS_STEP : WS_STOP;
+}
+
+/* Tokens from the chunk, window after window, until the scanner holds
+ * state the masks cannot resume from, the batch is full, or the arena is.
+ * A token the masks cannot decide (a URL, an emoticon, non-ASCII text) is
+ * taken by ci_tok_step() right there, and the window goes on after it: its
+ * masks still hold for the bytes that follow, and computing them again
+ * added about a fifth to the cost of such a token. */
+static int windows(ci_tokenizer *t, masks_fn *masks_of, batch_out *bo, size_t *arena_used,
+                   ci_status *st)
+{
+    uint8_t pad[WIN_READ + 16];
+    while (bo->left && t->chunk_pos < t->chunk_len) {
+        if (*arena_used + WIN_READ > t->arena_cap)
+            return WS_STOP;
+        win w;
+        size_t rest = t->chunk_len - t->chunk_pos;
+        w.q = t->chunk + t->chunk_pos;
+        w.base = t->chunk_pos;
+        w.known = WIN_READ;
+        if (rest < WIN_READ) {
+            /* The end of the chunk, padded: with spaces when it is the end
+             * of the stream (as the scanner reads it), else with a byte that
+             * stops every token, so nothing is decided past the end. */
+            memcpy(pad, w.q, rest);
+            memset(pad + rest, t->finished ? ' ' : 0x80, sizeof pad - rest);
+            w.q = pad;
+            if (!t->finished)
+                w.known = rest;
+        }
+        masks_of(w.q, &w.m);
+        win_derive(&w);
+        /* Lower-cased once per window when it has capitals; the views of
+         * all its words then point there, the same bytes for lower-case
+         * words. */
+        w.lw = w.q;
+        w.view = (const char *)t->chunk + w.base;
+        if (w.m.upper) {
+            uint8_t *low = t->arena + *arena_used;
+            lower64(w.q, w.m.upper, low);
+            *arena_used += WIN_READ;
+            w.lw = low;
+            w.view = (const char *)low;
+        }
+        unsigned from = 0, resume;
+        for (;;) {
+            int why = window_tokens(t, &w, from, bo, &resume);
+            if (resume > rest)
+                resume = (unsigned)rest;
+            t->chunk_pos = w.base + resume;
+            if (why == W_FULL || (why == W_CROSS && resume == 0))
+                return WS_STEP;
+            if (why != W_HARD)
+                break;
+            if (t->chunk_pos == t->chunk_len)
+                return WS_STEP;
+            int ws = step_token(t, bo, arena_used, st);
+            if (ws != WS_STEP)
+                return ws;
+            /* the scanner may have kept bytes or state the masks do not
+             * know; else the window goes on where the token ended */
+            if (!bo->left || t->carry_len || t->st.cont_kind || !t->chunk)
+                return WS_STEP;
+            if (t->chunk_pos - w.base >= WIN)
+                break;
+            from = (unsigned)(t->chunk_pos - w.base);
+        }
+    }
+    return WS_STEP;
 }
 
 CI_API ci_status ci_tokenizer_next_batch(ci_tokenizer *t, ci_token *tokens, size_t cap,
@@ -422,21 +520,14 @@ CI_API ci_status ci_tokenizer_next_batch(ci_tokenizer *t, ci_token *tokens, size
     ci_status st = CI_OK;
     while (bo.left) {
         if (t->carry_len == 0 && !t->st.cont_kind && t->chunk) {
-            if (!windows(t, masks_of, &bo, &used) || !bo.left)
+            int ws = windows(t, masks_of, &bo, &used, &st);
+            if (ws != WS_STEP || !bo.left)
                 break;
             /* All of the chunk was used: the step would only say so. */
             if (t->chunk_pos == t->chunk_len && bo.left < cap)
                 break;
         }
-        ci_token *o = (ci_token *)(void *)bo.p;
-        o->struct_size = stride;
-        st = ci_tok_step(t, o);
-        if (st != CI_OK)
-            break;
-
-        bo.p += stride;
-        bo.left--;
-        if (!keep_view(t, o, &used))
+        if (step_token(t, &bo, &used, &st) != WS_STEP)
             break;
     }
     *count = cap - bo.left;
