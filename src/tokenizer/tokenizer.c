@@ -232,6 +232,17 @@ static const uint64_t url_bytes[4] = {
     UINT64_C(0xAFFFFFFA00000000), UINT64_C(0x47FFFFFEAFFFFFFF), 0, 0,
 };
 
+/* ( ) [ ], which a URL keeps count of for its end. */
+static const uint64_t url_brackets[4] = {
+    UINT64_C(3) << '(', (UINT64_C(1) << ('[' - 64)) | (UINT64_C(1) << (']' - 64)), 0, 0,
+};
+
+#if defined(__GNUC__)
+#define CI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CI_UNLIKELY(x) (x)
+#endif
+
 static inline int is_url_byte(uint8_t b)
 {
     return (int)((url_bytes[b >> 6] >> (b & 63)) & 1);
@@ -242,7 +253,17 @@ static inline int is_url_byte(uint8_t b)
 static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
 {
     int paren = 0, bracket = 0;
+    const size_t lim = w->n - start > CI_TOKEN_MAX_BYTES ? start + CI_TOKEN_MAX_BYTES : w->n;
     for (;;) {
+        /* ASCII URL bytes, nearly all of them, without decoding; the byte
+         * that stops this loop takes the general path below */
+        while (pos < lim && is_url_byte(w->p[pos])) {
+            uint8_t b = w->p[pos++];
+            if (CI_UNLIKELY((url_brackets[b >> 6] >> (b & 63)) & 1)) {
+                paren += b == '(' ? 1 : b == ')' ? -1 : 0;
+                bracket += b == '[' ? 1 : b == ']' ? -1 : 0;
+            }
+        }
         uint32_t cp;
         size_t l;
         unsigned bad = 0;
@@ -322,17 +343,23 @@ static int url_prefix(const window *w, size_t pos, size_t *plen)
     return need ? -1 : 0;
 }
 
-static int email_local(uint8_t b)
+/* Bytes of an email's local part (ASCII letters, digits, . _ % + -) and of
+ * its domain labels (letters, digits, -), as bits like url_bytes. */
+static const uint64_t email_local_bytes[4] = {
+    UINT64_C(0x03FF682000000000), UINT64_C(0x07FFFFFE87FFFFFE), 0, 0,
+};
+static const uint64_t email_label_bytes[4] = {
+    UINT64_C(0x03FF200000000000), UINT64_C(0x07FFFFFE07FFFFFE), 0, 0,
+};
+
+static inline int email_local(uint8_t b)
 {
-    return (b < 0x80 && (ci_cc_ascii[b] == CC_UPPER || ci_cc_ascii[b] == CC_LOWER ||
-                         ci_cc_ascii[b] == CC_DIGIT)) ||
-           b == '.' || b == '_' || b == '%' || b == '+' || b == '-';
+    return (int)((email_local_bytes[b >> 6] >> (b & 63)) & 1);
 }
 
-static int email_label(uint8_t b)
+static inline int email_label(uint8_t b)
 {
-    return b < 0x80 && (ci_cc_ascii[b] == CC_UPPER || ci_cc_ascii[b] == CC_LOWER ||
-                        ci_cc_ascii[b] == CC_DIGIT || b == '-');
+    return (int)((email_label_bytes[b >> 6] >> (b & 63)) & 1);
 }
 
 /* local@label.label...: 1 with *end, 0 not an email, -1 need more. */
