@@ -481,8 +481,13 @@ static int scan_emoticon(const window *w, size_t pos, size_t *len)
 {
     int need = 0;
     const char *const *list = emoticons_from(w->p[pos]);
+    /* every emoticon has a second byte: when it is here, the entries
+     * without it are out at once (the usual case) */
+    int second = pos + 1 < w->n ? w->p[pos + 1] : -1;
     for (size_t e = 0; list && list[e]; e++) {
         const char *em = list[e];
+        if (second >= 0 && (uint8_t)em[1] != second)
+            continue;
         size_t k = 1;
         for (; em[k]; k++) {
             if (pos + k >= w->n)
@@ -1353,6 +1358,39 @@ static inline int url_email_next(ci_tokenizer *t, const uint8_t *p, size_t n, si
     return 1;
 }
 
+/* An emoticon at p[start], where scan() would try one (see fast_next()):
+ * fills the token and returns 1, 0 when there is none, -1 when it cannot
+ * tell yet (scan() then asks for more input). */
+static inline int emoticon_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t start,
+                                ci_token *out)
+{
+    window w = {p + start, n - start, t->finished};
+    size_t len;
+    int r = scan_emoticon(&w, 0, &len);
+    if (r <= 0)
+        return r;
+    const char *norm = (const char *)p + start;
+    unsigned up = 0;
+    for (size_t k = 0; k < len; k++)
+        up |= ascii_word_class[p[start + k]] & AW_UPPER;
+    if (up) { /* ":D" folds to ":d" */
+        uint8_t *d = t->nb.lower; /* reserved at creation: cannot fail */
+        for (size_t k = 0; k < len; k++)
+            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
+        norm = (const char *)d;
+    }
+    out->kind = CI_TOKEN_EMOTICON;
+    out->flags = 0;
+    out->offset = t->chunk_offset + start;
+    out->length = len;
+    out->norm = norm;
+    out->norm_len = len;
+    t->st.prev_cp = p[start + len - 1];
+    t->st.prev_emo = 1;
+    t->chunk_pos = start + len;
+    return 1;
+}
+
 /* The hot path, straight from the caller's chunk: an ASCII word, number or
  * plain punctuation run.  It produces exactly what scan() would (the tests
  * compare whole-text runs, which take this path, with 1-byte feeds, which
@@ -1369,7 +1407,7 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
     size_t start = i;
     uint8_t b = p[i];
     unsigned flags = 0;
-    int kind;
+    int kind, r;
     if ((ascii_word_class[b] & AW_ALNUM) && b != '_') {
 #if defined(__SSE2__)
         if (word16(t, p, n, start, out))
@@ -1404,6 +1442,10 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         i++;
         kind = CI_TOKEN_SYMBOL;
         out->norm = (const char *)p + start;
+    } else if (is_emoticon_start(b) && emoticon_may_start(&t->st, start - t->chunk_pos) &&
+               (r = emoticon_next(t, p, n, start, out)) != 0) {
+        /* scan() tries an emoticon first where one may start */
+        return r > 0;
     } else if (b == '(' || b == ')' || b == ':' || b == '-' || b == '#' || b == '@') {
         return mark_next(t, p, n, start, out);
     } else {
