@@ -1300,6 +1300,33 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
     return 1;
 }
 
+/* The fast paths' token p[start..start+len), ASCII and not cut, with no
+ * flags: its view (lower-cased into the normalization buffer when it has
+ * capitals, which case folding maps) and the scanner's state after it. */
+static inline void ascii_token_out(ci_tokenizer *t, const uint8_t *p, size_t start, size_t len,
+                                   int kind, ci_token *out)
+{
+    unsigned up = 0;
+    for (size_t k = start; k < start + len; k++)
+        up |= ascii_word_class[p[k]] & AW_UPPER;
+    const char *norm = (const char *)p + start;
+    if (up) {
+        uint8_t *d = t->nb.lower; /* reserved at creation for CI_TOKEN_MAX_BYTES */
+        for (size_t k = 0; k < len; k++)
+            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
+        norm = (const char *)d;
+    }
+    out->kind = kind;
+    out->flags = 0;
+    out->offset = t->chunk_offset + start;
+    out->length = len;
+    out->norm = norm;
+    out->norm_len = len;
+    t->st.prev_cp = p[start + len - 1];
+    t->st.prev_emo = kind == CI_TOKEN_EMOTICON;
+    t->chunk_pos = start + len;
+}
+
 /* An ASCII URL or email address straight from the chunk, for a token that
  * starts with a letter or digit and that the word paths gave up on.  The
  * same grammar functions as scan(), in scan()'s order (a URL scheme before
@@ -1332,29 +1359,12 @@ static inline int url_email_next(ci_tokenizer *t, const uint8_t *p, size_t n, si
             return 0;
         kind = CI_TOKEN_EMAIL;
     }
-    unsigned hi = 0, up = 0;
-    for (size_t k = start; k < start + len; k++) {
+    unsigned hi = 0;
+    for (size_t k = start; k < start + len; k++)
         hi |= p[k];
-        up |= ascii_word_class[p[k]] & AW_UPPER;
-    }
     if (hi >= 0x80)
         return 0; /* utf8proc normalizes it */
-    const char *norm = (const char *)p + start;
-    if (up) {
-        uint8_t *d = t->nb.lower; /* len <= CI_TOKEN_MAX_BYTES: not cut */
-        for (size_t k = 0; k < len; k++)
-            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
-        norm = (const char *)d;
-    }
-    out->kind = kind;
-    out->flags = 0;
-    out->offset = t->chunk_offset + start;
-    out->length = len;
-    out->norm = norm;
-    out->norm_len = len;
-    t->st.prev_cp = p[start + len - 1];
-    t->st.prev_emo = 0;
-    t->chunk_pos = start + len;
+    ascii_token_out(t, p, start, len, kind, out);
     return 1;
 }
 
@@ -1369,25 +1379,7 @@ static inline int emoticon_next(ci_tokenizer *t, const uint8_t *p, size_t n, siz
     int r = scan_emoticon(&w, 0, &len);
     if (r <= 0)
         return r;
-    const char *norm = (const char *)p + start;
-    unsigned up = 0;
-    for (size_t k = 0; k < len; k++)
-        up |= ascii_word_class[p[start + k]] & AW_UPPER;
-    if (up) { /* ":D" folds to ":d" */
-        uint8_t *d = t->nb.lower; /* reserved at creation: cannot fail */
-        for (size_t k = 0; k < len; k++)
-            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
-        norm = (const char *)d;
-    }
-    out->kind = CI_TOKEN_EMOTICON;
-    out->flags = 0;
-    out->offset = t->chunk_offset + start;
-    out->length = len;
-    out->norm = norm;
-    out->norm_len = len;
-    t->st.prev_cp = p[start + len - 1];
-    t->st.prev_emo = 1;
-    t->chunk_pos = start + len;
+    ascii_token_out(t, p, start, len, CI_TOKEN_EMOTICON, out); /* ":D" folds to ":d" */
     return 1;
 }
 
