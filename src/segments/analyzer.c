@@ -527,9 +527,7 @@ static inline void cell_add(cellstats *c, const cell_row *x)
     }
     if (!isnan(x->value)) {
         c->value_n++;
-        _Static_assert(XS_MAX == 4, "count the partials below");
-        unsigned n = (c->value[0] != 0) + (c->value[1] != 0) + (c->value[2] != 0) +
-                     (c->value[3] != 0); /* nonzero partials come first */
+        unsigned n = ci_cell_partials(c);
         unsigned m = ci_xs_add_p(c->value, n, x->value);
         for (; m < n; m++)
             c->value[m] = 0;

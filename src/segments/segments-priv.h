@@ -76,6 +76,14 @@ typedef struct cell {
     double value[XS_MAX]; /* the exact sum's partials (nonzero), then zeros */
 } cellstats;
 
+/* How many partials a cell's value sum has (its nonzero ones come first). */
+static inline unsigned ci_cell_partials(const cellstats *c)
+{
+    _Static_assert(XS_MAX == 4, "count the partials below");
+    return (unsigned)(c->value[0] != 0) + (c->value[1] != 0) + (c->value[2] != 0) +
+           (c->value[3] != 0);
+}
+
 /* Add x to the partials p[0..n) (room for XS_MAX); returns the new n.
  * Inline: every add of a value runs it. */
 static inline unsigned ci_xs_add_p(double *p, unsigned n, double x)

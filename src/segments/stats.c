@@ -167,11 +167,8 @@ static void cell_expand(const cellstats *x, stats *o)
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         o->intents[k] = x->intents[k];
     o->value_n = x->value_n;
-    unsigned n = 0;
-    while (n < XS_MAX && x->value[n] != 0) {
-        o->value.p[n] = x->value[n];
-        n++;
-    }
+    unsigned n = ci_cell_partials(x);
+    memcpy(o->value.p, x->value, n * sizeof(double));
     o->value.n = (uint8_t)n;
 }
 
