@@ -65,6 +65,8 @@ static void make_signal(uint64_t i, ci_signal *s, ci_attr attrs[3])
         s->has |= CI_HAS_VALUE;
         /* amounts across magnitudes, where naive float sums depend on order */
         s->value = (double)(next(&g) % 100000) / 100.0 * (next(&g) % 7 == 0 ? 1e6 : 1.0);
+        if (next(&g) % 50 == 0) /* digits below 2^-128: a cell's spill record sums them */
+            s->value = ldexp((double)(next(&g) % 1000 + 1), -140);
     }
     if (!s->text.len && !s->has) {
         s->has = CI_HAS_NPS;
@@ -418,6 +420,18 @@ static void add_nps_signal(ci_analyzer *an, double nps, double value)
     assert_int_equal(ci_analyzer_add(an, &s, NULL, NULL), CI_OK);
 }
 
+/* an, saved to a snapshot and loaded back */
+static ci_analyzer *snapshot_copy(const ci_analyzer *an)
+{
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(ci_analyzer_save(an, &data, &len), CI_OK);
+    ci_analyzer *back = NULL;
+    assert_int_equal(ci_analyzer_load(data, len, NULL, NULL, &back, NULL), CI_OK);
+    ci_free(data);
+    return back;
+}
+
 static void check_big_cell(ci_analyzer *an, uint64_t count, uint64_t responses, double value)
 {
     ci_segment_stats st;
@@ -446,12 +460,7 @@ static void test_cell_spill(void **state)
     check_big_cell(an, base + 3, 4, 5.0);
 
     /* a snapshot keeps the 64-bit total; the loaded cell starts spilled */
-    char *data = NULL;
-    size_t len = 0;
-    assert_int_equal(ci_analyzer_save(an, &data, &len), CI_OK);
-    ci_analyzer *back = NULL;
-    assert_int_equal(ci_analyzer_load(data, len, NULL, NULL, &back, NULL), CI_OK);
-    ci_free(data);
+    ci_analyzer *back = snapshot_copy(an);
     check_big_cell(back, base + 3, 4, 5.0);
     add_nps_signal(back, 0, -1);
     check_big_cell(back, base + 4, 5, 4.0);
@@ -464,6 +473,157 @@ static void test_cell_spill(void **state)
     check_big_cell(sum, 2 * base + 7, 9, 9.0);
     ci_analyzer_free(sum);
     ci_analyzer_free(back);
+    ci_analyzer_free(an);
+}
+
+/* The exact sums themselves, against 128-bit integer arithmetic: values
+ * k * 2^(j + scale) with 53-bit k, at a scale the fixed point takes
+ * (2^-20) and at one it does not (2^-150: all in partials). */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef __int128 i128;
+
+static void test_exact_sum_arithmetic(void **state)
+{
+    (void)state;
+    gen g = {42};
+    for (int round = 0; round < 400; round++) {
+        int fine = round % 2, scale = fine ? -150 : -20, spread = fine ? 8 : 40;
+        esum a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        i128 ia = 0, ib = 0;
+        int n = 1 + (int)(next(&g) % (fine ? 12 : 60));
+        for (int i = 0; i < n; i++) {
+            int64_t k = (int64_t)(next(&g) >> 11) - ((int64_t)1 << 52);
+            int j = (int)(next(&g) % (uint64_t)spread);
+            double x = ldexp((double)k, scale + j);
+            if (next(&g) % 2) {
+                ci_es_add(&a, x);
+                ia += (i128)k * ((i128)1 << j);
+            } else {
+                ci_es_add(&b, x);
+                ib += (i128)k * ((i128)1 << j);
+            }
+        }
+        assert_true(fine ? a.rest.n || !ia : !a.rest.n);
+        assert_true(ci_es_value(&a) == ldexp((double)ia, scale));
+        esum m = a;
+        ci_es_merge(&m, &b);
+        assert_true(ci_es_value(&m) == ldexp((double)(ia + ib), scale));
+        ci_es_sub(&m, &b);
+        assert_true(ci_es_value(&m) == ldexp((double)ia, scale));
+        esum d = a;
+        ci_es_sub(&d, &b);
+        assert_true(ci_es_value(&d) == ldexp((double)(ia - ib), scale));
+        /* as partials and back (what a snapshot does) */
+        xsum p;
+        ci_es_partials(&d, &p);
+        assert_true(p.n <= XS_MAX);
+        esum back;
+        memset(&back, 0, sizeof back);
+        for (int k = 0; k < p.n; k++)
+            ci_es_add(&back, p.p[k]);
+        assert_true(ci_es_value(&back) == ci_es_value(&d));
+    }
+}
+#else
+static void test_exact_sum_arithmetic(void **state)
+{
+    skip(); /* the reference needs 128-bit integers */
+}
+#endif
+
+/* The value sum of segment 0 (the population). */
+static double population_sum(const ci_analyzer *an)
+{
+    ci_segment_stats st;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, 0, NULL, &st), CI_OK);
+    return st.value_sum;
+}
+
+static void add_values(ci_analyzer *an, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        add_nps_signal(an, 5, v[i]);
+}
+
+/* A cell sums in a fixed-point integer of units of 2^-128 and sends what
+ * that cannot hold (tiny values with digits below 2^-128) to its spill
+ * record.  Sums stay exact across the two, through snapshots and merges:
+ * each stage cancels the larger terms so the smaller ones must show. */
+static void test_value_sums_exact(void **state)
+{
+    (void)state;
+    const double big[] = {1e18,  0x1p-100, 3e-200, -1e18, 1e-30, 0.1, 123.45,
+                          -0.1,  -1e-30,   -123.45, 5e-324, -0.0, 0.0};
+    ci_analyzer *an = new_analyzer(NULL, NULL);
+    add_values(an, big, sizeof big / sizeof *big);
+    assert_true(population_sum(an) == 0x1p-100); /* + 3e-200 + 5e-324, below its ulp */
+    assert_true(an->nspill == 1);                /* 3e-200, 1e-30 and 5e-324 */
+
+    /* the same values as columns take the same sums, on the fast path for
+     * rows whose cell is known (a call's first block finds the cells) */
+    ci_analyzer *cols = new_analyzer(NULL, NULL);
+    {
+        enum { FIRST = 32, N = FIRST + sizeof big / sizeof *big };
+        double nps[N], value[N];
+        int64_t ts[N];
+        for (size_t i = 0; i < N; i++) {
+            nps[i] = 5;
+            ts[i] = 1700000000;
+            value[i] = i < FIRST ? 0.0 : big[i - FIRST];
+        }
+        ci_signal_columns c;
+        ci_signal_columns_init(&c);
+        c.n_rows = N;
+        c.timestamp = ts;
+        c.nps = nps;
+        c.value = value;
+        size_t added = 0;
+        assert_int_equal(ci_analyzer_add_columns(cols, &c, &added, NULL), CI_OK);
+        assert_int_equal(added, N);
+        assert_true(population_sum(cols) == 0x1p-100);
+    }
+
+    /* a snapshot keeps every digit */
+    ci_analyzer *back = snapshot_copy(an);
+
+    ci_analyzer *all[] = {an, cols, back};
+    for (int k = 0; k < 3; k++) {
+        add_nps_signal(all[k], 5, -0x1p-100);
+        assert_true(population_sum(all[k]) == 3e-200);
+        add_nps_signal(all[k], 5, -3e-200);
+        assert_true(population_sum(all[k]) == 5e-324);
+        const double more[] = {0x1p-129, 0x1p-128, -0x1p-76, 0x1p-76};
+        add_values(all[k], more, 4);
+        assert_true(population_sum(all[k]) == 0x1.8p-128);
+        /* the lowest digit of the first at 2^-129: not for the integer */
+        const double edge[] = {0x1.0000000000001p-77, -0x1p-77};
+        add_values(all[k], edge, 2);
+        assert_true(population_sum(all[k]) == 0x1p-127);
+    }
+    ci_analyzer_free(back);
+    ci_analyzer_free(cols);
+
+    /* merges: sums of several partials, positive and negative, and a tiny
+     * value on either side */
+    const double a1[] = {1e18, 0x1p-100, 0.1}, b1[] = {-1e18, -0.1};
+    const double a2[] = {-1e18, -0x1p-100, 0.3, 7e-310}, b2[] = {1e18, -0.3};
+    const double *as[] = {a1, a2}, *bs[] = {b1, b2};
+    const size_t na[] = {3, 4}, nb[] = {2, 2};
+    const double want[] = {0x1p-100, -0x1p-100};
+    for (int k = 0; k < 2; k++) {
+        ci_analyzer *a = new_analyzer(NULL, NULL), *b = new_analyzer(NULL, NULL);
+        add_values(a, as[k], na[k]);
+        add_values(b, bs[k], nb[k]);
+        assert_int_equal(ci_analyzer_merge(a, b), CI_OK);
+        assert_true(population_sum(a) == want[k]);
+        add_nps_signal(a, 5, -want[k]);
+        assert_true(population_sum(a) == (k ? 7e-310 : 0));
+        ci_analyzer_free(a);
+        ci_analyzer_free(b);
+    }
     ci_analyzer_free(an);
 }
 
@@ -1048,6 +1208,8 @@ int main(void)
         cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_day_patterns),
         cmocka_unit_test(test_cell_spill),
+        cmocka_unit_test(test_value_sums_exact),
+        cmocka_unit_test(test_exact_sum_arithmetic),
         cmocka_unit_test(test_many_combinations),
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),

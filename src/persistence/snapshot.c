@@ -42,9 +42,11 @@ static void put_stats(ci_wbuf *w, const stats *s)
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         ci_put_u64(w, s->intents[k]);
     ci_put_u64(w, s->value_n);
-    ci_put_u32(w, s->value.n);
-    for (int k = 0; k < s->value.n; k++)
-        ci_put_f64(w, s->value.p[k]);
+    xsum v;
+    ci_es_partials(&s->value, &v);
+    ci_put_u32(w, v.n);
+    for (int k = 0; k < v.n; k++)
+        ci_put_f64(w, v.p[k]);
 }
 
 CI_API ci_status ci_analyzer_save(const ci_analyzer *an, char **data, size_t *len)
@@ -185,10 +187,13 @@ static int get_stats(ci_rbuf *r, stats *s)
     uint32_t n = ci_get_u32(r);
     if (n > XS_MAX)
         return 0;
-    s->value.n = (uint8_t)n;
-    for (uint32_t k = 0; k < n; k++)
-        if (!isfinite(s->value.p[k] = ci_get_f64(r)))
+    memset(&s->value, 0, sizeof s->value);
+    for (uint32_t k = 0; k < n; k++) {
+        double p = ci_get_f64(r);
+        if (!isfinite(p))
             return 0;
+        ci_es_add(&s->value, p);
+    }
     /* counts must hang together (each part checked against its whole first,
      * so the sum cannot wrap), and means must lie on their scales */
     return !r->err && s->count && s->count <= ((uint64_t)1 << 62) && s->nps_n <= s->count &&

@@ -507,8 +507,10 @@ static inline cell_row cell_row_of(const ci_signal *sig, const ci_signal_result 
 }
 
 /* One row into a cell (below CI_CELL_MAX: checked by the caller).  The
- * comparisons are false for NaN, which keeps the counters branch-free. */
-static inline void cell_add(cellstats *c, const cell_row *x)
+ * comparisons are false for NaN, which keeps the counters branch-free.
+ * Returns 0 when the value is one the cell's integer cannot hold: the
+ * caller adds it to the spill record. */
+static inline int cell_add(cellstats *c, const cell_row *x)
 {
     c->count++;
     c->nps_pro += x->nps >= 9;
@@ -525,13 +527,10 @@ static inline void cell_add(cellstats *c, const cell_row *x)
         for (unsigned f = x->intent_flags & ((1u << CI_INTENT_COUNT) - 1); f; f &= f - 1)
             c->intents[ci_ctz64(f)]++;
     }
-    if (!isnan(x->value)) {
-        c->value_n++;
-        unsigned n = ci_cell_partials(c);
-        unsigned m = ci_xs_add_p(c->value, n, x->value);
-        for (; m < n; m++)
-            c->value[m] = 0;
-    }
+    if (isnan(x->value))
+        return 1;
+    c->value_n++;
+    return ci_fix_add(c->value, x->value);
 }
 
 /* Note cell as the one of (combo, day) in the combo's day index.  Best
@@ -612,10 +611,12 @@ static inline long cell_find(ci_analyzer *an, uint32_t combo, uint32_t day)
     return cell;
 }
 
-/* One row into its cell (below CI_CELL_MAX) and what every add updates. */
+/* One row into its cell (below CI_CELL_MAX) and what every add updates.
+ * A value the cell's integer cannot hold needs spill room reserved. */
 static inline void cell_apply(ci_analyzer *an, long cell, const cell_row *x)
 {
-    cell_add(&an->cst[cell], x);
+    if (!cell_add(&an->cst[cell], x))
+        ci_cell_add_fine(an, (size_t)cell, x->value);
     if (x->theme >= 0 && (size_t)x->theme < an->ntheme)
         an->ctheme[(size_t)cell * an->ntheme + (size_t)x->theme]++;
     /* CI_TIME_NONE is the least int64_t: neither it nor an unset max_ts
@@ -712,6 +713,8 @@ static ci_status ingest_resolved(ci_analyzer *an, long combo, size_t slot, size_
             return st;
     }
     if (cell >= 0 && an->cst[cell].count >= CI_CELL_MAX && (st = ci_cell_spill(an, (size_t)cell)) != CI_OK)
+        return st;
+    if ((sig->has & CI_HAS_VALUE) && !ci_fix_takes(sig->value) && (st = ci_spill_reserve(an, 1)) != CI_OK)
         return st;
     if (sig->account_id.len &&
         (st = ci_account_reserve(an, &sig->account_id, sig->timestamp, r->theme)) != CI_OK)
@@ -1017,9 +1020,9 @@ static inline cell_row cell_row_at(const ci_signal_columns *c, size_t i, int low
 }
 
 /* Bit k for each row i + k (k < m <= 32) whose x = col[i + k] is absent
- * (NaN) or passes: a whole number in [lo, hi] when whole, |x| <= hi when
- * not.  A range test on x alone leaves out the infinities, and out of range
- * the cast sees lo, so it never overflows. */
+ * (NaN) or passes: a whole number in [lo, hi] when whole, zero or |x| in
+ * [lo, hi] when not.  A range test on x alone leaves out the infinities,
+ * and out of range the cast sees lo, so it never overflows. */
 static inline uint32_t block_ok(const double *col, size_t m, double lo, double hi, int whole)
 {
     uint32_t ok = 0;
@@ -1034,7 +1037,9 @@ static inline uint32_t block_ok(const double *col, size_t m, double lo, double h
             __m128d y = _mm_or_pd(_mm_and_pd(in, x), _mm_andnot_pd(in, vlo));
             pass = _mm_cmpeq_pd(_mm_cvtepi32_pd(_mm_cvttpd_epi32(y)), x);
         } else {
-            pass = _mm_cmple_pd(_mm_andnot_pd(sign, x), vhi);
+            __m128d ax = _mm_andnot_pd(sign, x);
+            pass = _mm_and_pd(_mm_cmple_pd(ax, vhi),
+                              _mm_or_pd(_mm_cmpge_pd(ax, vlo), _mm_cmpeq_pd(x, _mm_setzero_pd())));
         }
         pass = _mm_or_pd(pass, _mm_cmpunord_pd(x, x));
         ok |= (uint32_t)_mm_movemask_pd(pass) << k;
@@ -1042,7 +1047,7 @@ static inline uint32_t block_ok(const double *col, size_t m, double lo, double h
 #endif
     for (; k < m; k++) {
         double x = col[k], y = x >= lo && x <= hi ? x : lo;
-        int pass = whole ? (double)(int32_t)y == x : fabs(x) <= hi;
+        int pass = whole ? (double)(int32_t)y == x : fabs(x) <= hi && (fabs(x) >= lo || x == 0);
         ok |= (uint32_t)(pass | isnan(x)) << k;
     }
     return ok;
@@ -1089,7 +1094,8 @@ static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, s
         any |= ces;
     }
     if (c->value) {
-        plain &= block_ok(c->value + i, m, 0, 1e18, 0);
+        /* and one the cells' integer holds (see ci_fix_place()) */
+        plain &= block_ok(c->value + i, m, 0x1p-75, 1e18, 0);
         any |= block_present(c->value + i, m);
     }
     uint32_t sentiment = 0;
@@ -1292,17 +1298,18 @@ CI_API ci_status ci_analyzer_merge(ci_analyzer *an, const ci_analyzer *other)
         (st = reserve_cells(an, an->cells.count + other->cells.count + 1)) != CI_OK)
         return st;
     /* a merged cell needs a spill record only when one side holds half of
-     * CI_CELL_MAX or more: room for every such cell */
+     * CI_CELL_MAX or more, or a value sum the cell's integer may not hold:
+     * room for every such cell */
     {
         size_t big = 0;
         stats t;
         for (size_t c = 0; c < other->cells.count; c++) {
             ci_cell_get(other, c, &t);
-            big += t.count >= CI_CELL_MAX / 2;
+            big += ci_stats_may_spill(&t);
         }
         for (size_t c = 0; c < an->cells.count; c++) {
             ci_cell_get(an, c, &t);
-            big += t.count >= CI_CELL_MAX / 2;
+            big += ci_stats_may_spill(&t);
         }
         if (big && (st = ci_spill_reserve(an, big)) != CI_OK)
             return st;

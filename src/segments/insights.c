@@ -616,8 +616,8 @@ CI_API ci_status ci_insights_build(const ci_analyzer *an, const ci_insight_optio
         f.in.p_value = c->p;
         f.in.q_value = c->q;
         f.in.count = s->count;
-        f.in.value_at_stake = ci_xs_value(&s->value);
-        double vtot = ci_xs_value(&pop->value);
+        f.in.value_at_stake = ci_es_value(&s->value);
+        double vtot = ci_es_value(&pop->value);
         double vshare = vtot > 0 ? fmin(fmax(f.in.value_at_stake / vtot, 0), 1) : 0;
         uint32_t mask = ci_seg_mask(an, c->seg);
         if (c->kind == CI_INSIGHT_GAP) {

@@ -20,12 +20,15 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#endif
 
 #include "../common/strmap-priv.h"
 #include "../common/u64map-priv.h"
 #include "libci.h"
 
-/* ---- exact sums (Shewchuk) and Welford/Chan moments ---------------------- */
+/* ---- exact sums (Shewchuk partials, fixed point) and Welford/Chan moments - */
 
 #define XS_MAX 4
 
@@ -36,6 +39,111 @@ typedef struct xsum {
 
 void ci_xs_add(xsum *s, double x);
 double ci_xs_value(const xsum *s);
+
+/* ---- exact sums in fixed point ------------------------------------------ *
+ *
+ * Value sums are exact, whatever the order of the adds: in a 256-bit two's
+ * complement integer of units of 2^-128 (least significant word first),
+ * with partials for what that does not take.  Adding a double to the
+ * integer is a shift and four adds with carry, with no branch that depends
+ * on the data; partials alone would cost a chain of dependent additions per
+ * partial and a loop whose length changes from sum to sum: half of a cell
+ * add's time, and most of a roll-up's.  The integer takes every double that
+ * is a multiple of 2^-128 below 2^95 in magnitude: each value a signal may
+ * carry (|value| <= 1e18) down to about 2^-75, and the partials of sums of
+ * them.  The rest (digits below 2^-128 of a tiny value, or a huge partial
+ * from a snapshot) go to the partials.  Fewer than 2^64 values up to 1e18,
+ * and partials below 2^95 from fewer than 2^31 cells, stay below the
+ * integer's 2^127. */
+#define CI_FIX_WORDS 4
+
+/* acc += (neg ? -1 : 1) * m * 2^p units, for m < 2^54 and p + 54 <= 256. */
+static inline void ci_fix_add_at(uint64_t acc[CI_FIX_WORDS], uint64_t m, unsigned p, int neg)
+{
+    unsigned k = p >> 6, r = p & 63;
+    /* a negative amount adds the complement plus one: -v = ~v + 1 */
+    uint64_t s = (uint64_t)0 - (uint64_t)(neg != 0);
+    uint64_t w[CI_FIX_WORDS + 2] = {s, s, s, s, s, s};
+    w[k] = (m << r) ^ s;
+    w[k + 1] = ((m >> 1) >> (63 - r)) ^ s;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    unsigned char c = (unsigned char)(s & 1);
+    unsigned long long o;
+    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
+        c = _addcarry_u64(c, acc[j], w[j], &o);
+        acc[j] = o;
+    }
+#else
+    uint64_t carry = s & 1;
+    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
+        uint64_t t = acc[j] + w[j], u = t + carry;
+        carry = (uint64_t)(t < w[j]) | (uint64_t)(u < t);
+        acc[j] = u;
+    }
+#endif
+}
+
+/* Where x goes in the integer: its significand in *mant and the unit of
+ * the significand's bit 0, or -1 when the integer does not take x.  Zero
+ * (of either sign) goes anywhere with a zero significand. */
+static inline int ci_fix_place(double x, uint64_t *mant)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    unsigned e = (unsigned)(b >> 52) & 0x7FF;
+    uint64_t m = (b & (((uint64_t)1 << 52) - 1)) | ((uint64_t)(e != 0) << 52);
+    /* x = m * 2^(e - 1075), bit 0 of m at 2^(e - 1075) = unit 2^(e - 947) */
+    int p = (int)e - 947;
+    *mant = m;
+    if ((unsigned)p <= 95 + 128 - 53) /* the common case: no digit below 2^-128 */
+        return p;
+    if (!m)
+        return 0;
+    /* a small value whose digits stop at 2^-128 or above is taken too */
+    if (p < 0 && p > -53 && !(m & (((uint64_t)1 << -p) - 1))) {
+        *mant = m >> -p;
+        return 0;
+    }
+    return -1;
+}
+
+/* Whether the integer takes x (else x goes to the partials). */
+static inline int ci_fix_takes(double x)
+{
+    uint64_t m;
+    return ci_fix_place(x, &m) >= 0;
+}
+
+/* acc += x when the integer takes x; returns 0, leaving acc alone, when it
+ * does not. */
+static inline int ci_fix_add(uint64_t acc[CI_FIX_WORDS], double x)
+{
+    uint64_t m;
+    int p = ci_fix_place(x, &m);
+    if (p < 0)
+        return 0;
+    ci_fix_add_at(acc, m, (unsigned)p, x < 0);
+    return 1;
+}
+
+/* An exact sum: the integer, and partials for the values it does not take.
+ * ci_es_merge: a += b; ci_es_sub: a -= b; ci_es_partials: the sum as
+ * partials (snapshots keep those); ci_es_value: the sum, correctly rounded. */
+typedef struct esum {
+    uint64_t fix[CI_FIX_WORDS];
+    xsum rest;
+} esum;
+
+static inline void ci_es_add(esum *s, double x)
+{
+    if (!ci_fix_add(s->fix, x))
+        ci_xs_add(&s->rest, x);
+}
+
+void ci_es_merge(esum *a, const esum *b);
+void ci_es_sub(esum *a, const esum *b);
+void ci_es_partials(const esum *s, xsum *out);
+double ci_es_value(const esum *s);
 
 typedef struct welford {
     uint64_t n;
@@ -53,7 +161,7 @@ typedef struct stats {
     uint64_t texts;   /* signals with text: the denominator of theme shares */
     uint64_t intents[CI_INTENT_COUNT];
     uint64_t value_n;
-    xsum value;
+    esum value;
 } stats;
 
 void ci_stats_merge(stats *a, const stats *b);
@@ -61,8 +169,8 @@ void ci_stats_merge(stats *a, const stats *b);
 /* ---- cells: stats in the compact form the state of record keeps ---------- *
  *
  * Two cache lines, 64-byte aligned: the 32-bit counters in the first, the
- * moments and the exact value sum in the second, so that an add with days
- * in random order misses the cache twice at most instead of four times.
+ * moments and the value sum in the second, so that an add with days in
+ * random order misses the cache twice at most instead of four times.
  * Every counter is at most `count`; before an add would take `count` past
  * CI_CELL_MAX, the cell's totals move to a 64-bit spill record and the cell
  * starts again from zero, so nothing ever wraps.  ci_cell_get() and
@@ -73,44 +181,8 @@ typedef struct cell {
     uint32_t count, texts, nps_pro, nps_pas, nps_det, csat_n, csat_sat, value_n;
     uint32_t ces_n, sent_n, intents[CI_INTENT_COUNT];
     double ces_mean, ces_m2, sent_mean, sent_m2;
-    double value[XS_MAX]; /* the exact sum's partials (nonzero), then zeros */
+    uint64_t value[CI_FIX_WORDS]; /* the value sum in fixed point (above) */
 } cellstats;
-
-/* How many partials a cell's value sum has (its nonzero ones come first). */
-static inline unsigned ci_cell_partials(const cellstats *c)
-{
-    _Static_assert(XS_MAX == 4, "count the partials below");
-    return (unsigned)(c->value[0] != 0) + (c->value[1] != 0) + (c->value[2] != 0) +
-           (c->value[3] != 0);
-}
-
-/* Add x to the partials p[0..n) (room for XS_MAX); returns the new n.
- * Inline: every add of a value runs it. */
-static inline unsigned ci_xs_add_p(double *p, unsigned n, double x)
-{
-    unsigned i = 0;
-    for (unsigned j = 0; j < n; j++) {
-        /* Knuth's TwoSum: hi + lo == x + y exactly.  Unlike Fast2Sum it
-         * needs no test of which is larger, a branch no predictor gets
-         * right, and it gives the same hi and lo.  A zero lo is written,
-         * then overwritten: entries from i on are not partials. */
-        double y = p[j], hi = x + y, yv = hi - x, lo = (x - (hi - yv)) + (y - yv);
-        p[i] = lo;
-        i += lo != 0;
-        x = hi;
-    }
-    if (x != 0) {
-        if (i == XS_MAX) {
-            /* More than XS_MAX x 53 bits would be needed: fold the two
-             * smallest partials.  No money amount comes near this. */
-            p[1] += p[0];
-            memmove(p, p + 1, (XS_MAX - 1) * sizeof(double));
-            i--;
-        }
-        p[i++] = x;
-    }
-    return i;
-}
 
 /* a - b, where b is a part of a (the rest of a population). */
 void ci_stats_subtract(stats *out, const stats *a, const stats *b);
@@ -222,7 +294,8 @@ struct ci_analyzer {
     uint64_t *ckey;          /* cell id -> its key, so cells are visited in a fixed order */
     cellstats *cst;          /* 64-byte aligned inside cst_mem */
     void *cst_mem;
-    u64map spill_of;         /* cell id -> index in spill, for cells past CI_CELL_MAX */
+    u64map spill_of;         /* cell id -> index in spill: cells past CI_CELL_MAX, or with
+                              * a value their integer cannot hold */
     stats *spill;
     size_t nspill, spill_cap;
     uint32_t *ccache;        /* combo id + 1 by a hash of the values, or NULL */
@@ -253,15 +326,20 @@ struct ci_analyzer {
 };
 
 /* Cells (stats.c).  ci_cells_reserve: room for n cells, the new ones zero.
- * ci_spill_reserve: room for n more spill records, so that ci_cell_set()
- * and ci_cell_spill() cannot fail.  ci_cell_get: the full stats of cell c.
- * ci_cell_set: make cell c hold s (a spill record when s does not fit).
- * ci_cell_spill: move cell c's totals to its spill record. */
+ * ci_spill_reserve: room for n more spill records, so that ci_cell_set(),
+ * ci_cell_spill() and ci_cell_add_fine() cannot fail.  ci_cell_get: the
+ * full stats of cell c.  ci_cell_set: make cell c hold s (a spill record
+ * when s does not fit).  ci_cell_spill: move cell c's totals to its spill
+ * record.  ci_cell_add_fine: add to cell c's sum a value its integer cannot
+ * hold (ci_fix_add() turned it down).  ci_stats_may_spill: whether
+ * ci_cell_set() may need a spill record for s merged with stats like it. */
 ci_status ci_cells_reserve(ci_analyzer *an, size_t n);
 ci_status ci_spill_reserve(ci_analyzer *an, size_t n);
 void ci_cell_get(const ci_analyzer *an, size_t c, stats *out);
 ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s);
 ci_status ci_cell_spill(ci_analyzer *an, size_t c);
+void ci_cell_add_fine(ci_analyzer *an, size_t c, double x);
+int ci_stats_may_spill(const stats *s);
 void ci_cells_free(ci_analyzer *an);
 
 /* Create an analyzer from its configuration (ci_analyzer_new, snapshots). */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../common/bits-priv.h"
 #include "segments-priv.h"
 
 /* ------------------------------------------------------------------------ */
@@ -15,7 +16,29 @@
 
 void ci_xs_add(xsum *s, double x)
 {
-    s->n = (uint8_t)ci_xs_add_p(s->p, s->n, x);
+    double *p = s->p;
+    unsigned i = 0;
+    for (unsigned j = 0; j < s->n; j++) {
+        /* Knuth's TwoSum: hi + lo == x + y exactly.  Unlike Fast2Sum it
+         * needs no test of which is larger, and it gives the same hi and
+         * lo.  A zero lo is written, then overwritten: entries from i on
+         * are not partials. */
+        double y = p[j], hi = x + y, yv = hi - x, lo = (x - (hi - yv)) + (y - yv);
+        p[i] = lo;
+        i += lo != 0;
+        x = hi;
+    }
+    if (x != 0) {
+        if (i == XS_MAX) {
+            /* More than XS_MAX x 53 bits would be needed: fold the two
+             * smallest partials.  No money amount comes near this. */
+            p[1] += p[0];
+            memmove(p, p + 1, (XS_MAX - 1) * sizeof(double));
+            i--;
+        }
+        p[i++] = x;
+    }
+    s->n = (uint8_t)i;
 }
 
 /* The correctly rounded sum of the partials (as Python's math.fsum). */
@@ -40,6 +63,93 @@ double ci_xs_value(const xsum *s)
         }
     }
     return hi;
+}
+
+/* The fixed-point sum as partials, largest first: the double nearest to
+ * what is left, taken away exactly, until nothing is.  What is left is then
+ * at most half the last partial's lowest unit, so the partials do not
+ * overlap, and a sum like 1e18 - 0.3 takes two (1e18, then -0.3) where
+ * slicing its bits would take three.  Stored smallest first, they need no
+ * addition; more than XS_MAX (a sum spanning over 200 bits) go through
+ * ci_xs_add(), which folds. */
+static void fix_to_xsum(const uint64_t acc[CI_FIX_WORDS], xsum *s)
+{
+    uint64_t r[CI_FIX_WORDS];
+    memcpy(r, acc, sizeof r);
+    double part[CI_FIX_WORDS * 64 / 53 + 1];
+    int n = 0;
+    for (;;) {
+        /* the magnitude of what is left: ~r + 1 when negative */
+        uint64_t m[CI_FIX_WORDS], neg = r[CI_FIX_WORDS - 1] >> 63, carry = neg;
+        for (int j = 0; j < CI_FIX_WORDS; j++) {
+            m[j] = (r[j] ^ ((uint64_t)0 - neg)) + carry;
+            carry &= m[j] == 0;
+        }
+        int j = CI_FIX_WORDS - 1;
+        while (j >= 0 && !m[j])
+            j--;
+        if (j < 0)
+            break;
+        int top = j * 64 + 63 - (int)ci_clz64(m[j]), low = top > 52 ? top - 52 : 0;
+        /* the 53 bits from top down, rounded on the next one (top < 255) */
+        unsigned w = (unsigned)low >> 6, sh = (unsigned)low & 63;
+        uint64_t bits = m[w] >> sh;
+        if (sh && w + 1 < CI_FIX_WORDS)
+            bits |= m[w + 1] << (64 - sh);
+        bits &= ((uint64_t)1 << (top - low + 1)) - 1;
+        if (low > 0 && (m[(low - 1) >> 6] >> ((low - 1) & 63)) & 1)
+            bits++; /* 2^53 at most: still a double exactly */
+        part[n++] = (neg ? -1.0 : 1.0) * ldexp((double)bits, low - 128);
+        ci_fix_add_at(r, bits, (unsigned)low, !neg);
+    }
+    s->n = 0;
+    if (n > XS_MAX) {
+        for (int i = n - 1; i >= 0; i--)
+            ci_xs_add(s, part[i]);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        s->p[n - 1 - i] = part[i];
+    s->n = (uint8_t)n;
+}
+
+/* a += b, or a -= b (a + ~b + 1), in the integer */
+static void fix_merge(uint64_t a[CI_FIX_WORDS], const uint64_t b[CI_FIX_WORDS], int sub)
+{
+    uint64_t s = (uint64_t)0 - (uint64_t)(sub != 0), carry = s & 1;
+    for (int j = 0; j < CI_FIX_WORDS; j++) {
+        uint64_t x = b[j] ^ s, t = a[j] + x, u = t + carry;
+        carry = (uint64_t)(t < x) | (uint64_t)(u < t);
+        a[j] = u;
+    }
+}
+
+void ci_es_merge(esum *a, const esum *b)
+{
+    fix_merge(a->fix, b->fix, 0);
+    for (int k = 0; k < b->rest.n; k++)
+        ci_es_add(a, b->rest.p[k]);
+}
+
+void ci_es_sub(esum *a, const esum *b)
+{
+    fix_merge(a->fix, b->fix, 1);
+    for (int k = 0; k < b->rest.n; k++)
+        ci_es_add(a, -b->rest.p[k]);
+}
+
+void ci_es_partials(const esum *s, xsum *out)
+{
+    fix_to_xsum(s->fix, out);
+    for (int k = 0; k < s->rest.n; k++)
+        ci_xs_add(out, s->rest.p[k]);
+}
+
+double ci_es_value(const esum *s)
+{
+    xsum t;
+    ci_es_partials(s, &t);
+    return ci_xs_value(&t);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -87,8 +197,7 @@ void ci_stats_merge(stats *a, const stats *b)
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         a->intents[k] += b->intents[k];
     a->value_n += b->value_n;
-    for (int k = 0; k < b->value.n; k++)
-        ci_xs_add(&a->value, b->value.p[k]);
+    ci_es_merge(&a->value, &b->value);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -167,16 +276,14 @@ static void cell_expand(const cellstats *x, stats *o)
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         o->intents[k] = x->intents[k];
     o->value_n = x->value_n;
-    unsigned n = ci_cell_partials(x);
-    memcpy(o->value.p, x->value, n * sizeof(double));
-    o->value.n = (uint8_t)n;
+    memcpy(o->value.fix, x->value, sizeof o->value.fix);
 }
 
 void ci_cell_get(const ci_analyzer *an, size_t c, stats *o)
 {
     cell_expand(&an->cst[c], o);
     long i = spill_index(an, c);
-    if (i >= 0 && an->spill[i].count) {
+    if (i >= 0) {
         stats s = an->spill[i];
         ci_stats_merge(&s, o);
         *o = s;
@@ -184,7 +291,7 @@ void ci_cell_get(const ci_analyzer *an, size_t c, stats *o)
 }
 
 /* Whether s has a compact form: every part within its whole, the whole
- * below CI_CELL_MAX, NPS answers the sum of their kinds, nonzero partials. */
+ * below CI_CELL_MAX, NPS answers the sum of their kinds. */
 static int cell_fits(const stats *s)
 {
     int ok = s->count < CI_CELL_MAX && s->texts <= s->count && s->value_n <= s->count &&
@@ -193,25 +300,43 @@ static int cell_fits(const stats *s)
              s->nps_pro + s->nps_pas + s->nps_det == s->nps_n;
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         ok &= s->intents[k] <= s->count;
-    for (int k = 0; k < s->value.n; k++)
-        ok &= s->value.p[k] != 0;
     return ok;
+}
+
+/* Whether a partial of s's value sum is one the cell's integer cannot hold. */
+static int value_spills(const stats *s)
+{
+    int out = 0;
+    for (int k = 0; k < s->value.rest.n; k++)
+        out |= !ci_fix_takes(s->value.rest.p[k]);
+    return out;
+}
+
+int ci_stats_may_spill(const stats *s)
+{
+    /* The integers of two sums add up exactly; partials appear only where
+     * one of them has some. */
+    return s->count >= CI_CELL_MAX / 2 || s->value.rest.n;
 }
 
 ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s)
 {
-    cellstats *x = &an->cst[c];
-    memset(x, 0, sizeof *x);
     long i = spill_index(an, c);
-    if (!cell_fits(s)) {
-        ci_status st = i < 0 ? ci_spill_reserve(an, 1) : CI_OK;
+    int fits = cell_fits(s), fine = fits && value_spills(s);
+    if ((!fits || fine) && i < 0) {
+        ci_status st = ci_spill_reserve(an, 1);
         if (st != CI_OK)
             return st;
+    }
+    cellstats *x = &an->cst[c];
+    memset(x, 0, sizeof *x);
+    if (!fits) {
         *spill_record(an, c) = *s;
         return CI_OK;
     }
-    if (i >= 0)
-        memset(&an->spill[i], 0, sizeof(stats));
+    stats *sp = i >= 0 || fine ? spill_record(an, c) : NULL;
+    if (sp)
+        memset(sp, 0, sizeof *sp);
     x->count = (uint32_t)s->count;
     x->texts = (uint32_t)s->texts;
     x->nps_pro = (uint32_t)s->nps_pro;
@@ -228,9 +353,16 @@ ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s)
     x->sent_m2 = s->sent.m2;
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         x->intents[k] = (uint32_t)s->intents[k];
-    for (int k = 0; k < s->value.n; k++)
-        x->value[k] = s->value.p[k];
+    memcpy(x->value, s->value.fix, sizeof x->value);
+    for (int k = 0; k < s->value.rest.n; k++)
+        if (!ci_fix_add(x->value, s->value.rest.p[k]))
+            ci_xs_add(&sp->value.rest, s->value.rest.p[k]);
     return CI_OK;
+}
+
+void ci_cell_add_fine(ci_analyzer *an, size_t c, double x)
+{
+    ci_xs_add(&spill_record(an, c)->value.rest, x);
 }
 
 ci_status ci_cell_spill(ci_analyzer *an, size_t c)
@@ -290,8 +422,7 @@ void ci_stats_subtract(stats *r, const stats *a, const stats *b)
         r->intents[k] = a->intents[k] - b->intents[k];
     r->value_n = a->value_n - b->value_n;
     r->value = a->value;
-    for (int k = 0; k < b->value.n; k++)
-        ci_xs_add(&r->value, -b->value.p[k]);
+    ci_es_sub(&r->value, &b->value);
 }
 
 void ci_stats_fill(const stats *s, ci_segment_stats *o)
@@ -333,7 +464,7 @@ void ci_stats_fill(const stats *s, ci_segment_stats *o)
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         o->intent_count[k] = s->intents[k];
     o->value_n = s->value_n;
-    o->value_sum = ci_xs_value(&s->value);
+    o->value_sum = ci_es_value(&s->value);
 }
 
 /* ------------------------------------------------------------------------ */
