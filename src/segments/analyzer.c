@@ -466,14 +466,35 @@ static char *example_insert(example_list *l, example e)
 /*  Adding                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Welford's update on a cell's 32-bit count; the same arithmetic as
- * ci_w_add(), so a cell's moments equal those of stats fed alike. */
-static inline void cell_w_add(uint32_t *n, double *mean, double *m2, double x)
+/* Welford's update of a cell's CES and sentiment moments, for each of the
+ * two that is present (not NaN): the same arithmetic as ci_w_add(), so a
+ * cell's moments equal those of stats fed alike.  Both at once and without
+ * a branch: whether a row has a CES or a compound is as random as the data,
+ * and a mispredicted branch costs more than the update.  An absent one adds
+ * zero (d is 0), which leaves its mean and m2 as they were. */
+static inline void cell_moments_add(cellstats *c, double ces, double sent)
 {
-    ++*n;
-    double d = x - *mean;
-    *mean += d / (double)*n;
-    *m2 += d * (x - *mean);
+    c->ces_n += !isnan(ces);
+    c->sent_n += !isnan(sent);
+#if defined(__SSE2__)
+    __m128d x = _mm_set_pd(sent, ces), here = _mm_cmpord_pd(x, x);
+    __m128d n = _mm_max_pd(_mm_set_pd((double)c->sent_n, (double)c->ces_n), _mm_set1_pd(1));
+    __m128d mean = _mm_loadu_pd(c->mean), m2 = _mm_loadu_pd(c->m2);
+    __m128d d = _mm_and_pd(here, _mm_sub_pd(x, mean));
+    mean = _mm_add_pd(mean, _mm_div_pd(d, n));
+    m2 = _mm_add_pd(m2, _mm_mul_pd(d, _mm_and_pd(here, _mm_sub_pd(x, mean))));
+    _mm_storeu_pd(c->mean, mean);
+    _mm_storeu_pd(c->m2, m2);
+#else
+    const double xs[2] = {ces, sent};
+    const uint32_t ns[2] = {c->ces_n, c->sent_n};
+    for (int k = 0; k < 2; k++) {
+        int here = !isnan(xs[k]);
+        double d = here ? xs[k] - c->mean[k] : 0;
+        c->mean[k] += d / (double)(ns[k] ? ns[k] : 1);
+        c->m2[k] += d * (here ? xs[k] - c->mean[k] : 0);
+    }
+#endif
 }
 
 /* What an add puts into a cell, NaN standing for an absent score, value or
@@ -518,19 +539,16 @@ static inline int cell_add(cellstats *c, const cell_row *x)
     c->nps_det += x->nps <= 6;
     c->csat_n += !isnan(x->csat);
     c->csat_sat += x->csat >= 4;
-    if (!isnan(x->ces))
-        cell_w_add(&c->ces_n, &c->ces_mean, &c->ces_m2, x->ces);
     c->texts += x->text;
-    if (!isnan(x->compound)) {
-        cell_w_add(&c->sent_n, &c->sent_mean, &c->sent_m2, x->compound);
-        /* most texts carry no intent, the others one or two */
-        for (unsigned f = x->intent_flags & ((1u << CI_INTENT_COUNT) - 1); f; f &= f - 1)
-            c->intents[ci_ctz64(f)]++;
-    }
-    if (isnan(x->value))
-        return 1;
-    c->value_n++;
-    return ci_fix_add(c->value, x->value);
+    cell_moments_add(c, x->ces, x->compound);
+    /* intents count with a compound only; branch-free like the rest */
+    unsigned f = isnan(x->compound) ? 0 : x->intent_flags;
+    for (int k = 0; k < CI_INTENT_COUNT; k++)
+        c->intents[k] += (f >> k) & 1;
+    /* an absent value adds a zero */
+    int here = !isnan(x->value);
+    c->value_n += here;
+    return ci_fix_add(c->value, here ? x->value : 0.0);
 }
 
 /* Note cell as the one of (combo, day) in the combo's day index.  Best
@@ -1021,11 +1039,13 @@ static inline cell_row cell_row_at(const ci_signal_columns *c, size_t i, int low
 
 /* Bit k for each row i + k (k < m <= 32) whose x = col[i + k] is absent
  * (NaN) or passes: a whole number in [lo, hi] when whole, zero or |x| in
- * [lo, hi] when not.  A range test on x alone leaves out the infinities,
- * and out of range the cast sees lo, so it never overflows. */
-static inline uint32_t block_ok(const double *col, size_t m, double lo, double hi, int whole)
+ * [lo, hi] when not.  *present gets bit k for each x that is not NaN.  A
+ * range test on x alone leaves out the infinities, and out of range the
+ * cast sees lo, so it never overflows. */
+static inline uint32_t block_ok(const double *col, size_t m, double lo, double hi, int whole,
+                                uint32_t *present)
 {
-    uint32_t ok = 0;
+    uint32_t ok = 0, absent = 0;
     size_t k = 0;
 #if defined(__SSE2__)
     const __m128d vlo = _mm_set1_pd(lo), vhi = _mm_set1_pd(hi);
@@ -1041,32 +1061,19 @@ static inline uint32_t block_ok(const double *col, size_t m, double lo, double h
             pass = _mm_and_pd(_mm_cmple_pd(ax, vhi),
                               _mm_or_pd(_mm_cmpge_pd(ax, vlo), _mm_cmpeq_pd(x, _mm_setzero_pd())));
         }
-        pass = _mm_or_pd(pass, _mm_cmpunord_pd(x, x));
-        ok |= (uint32_t)_mm_movemask_pd(pass) << k;
+        __m128d nan = _mm_cmpunord_pd(x, x);
+        ok |= (uint32_t)_mm_movemask_pd(_mm_or_pd(pass, nan)) << k;
+        absent |= (uint32_t)_mm_movemask_pd(nan) << k;
     }
 #endif
     for (; k < m; k++) {
         double x = col[k], y = x >= lo && x <= hi ? x : lo;
         int pass = whole ? (double)(int32_t)y == x : fabs(x) <= hi && (fabs(x) >= lo || x == 0);
         ok |= (uint32_t)(pass | isnan(x)) << k;
+        absent |= (uint32_t)isnan(x) << k;
     }
+    *present = ~absent & (m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX);
     return ok;
-}
-
-/* Bit k for each row whose x = col[i + k] is present (not NaN). */
-static inline uint32_t block_present(const double *col, size_t m)
-{
-    uint32_t bits = 0;
-    size_t k = 0;
-#if defined(__SSE2__)
-    for (; k + 2 <= m; k += 2) {
-        __m128d x = _mm_loadu_pd(col + k);
-        bits |= (uint32_t)_mm_movemask_pd(_mm_cmpord_pd(x, x)) << k;
-    }
-#endif
-    for (; k < m; k++)
-        bits |= (uint32_t)!isnan(col[k]) << k;
-    return bits;
 }
 
 /* Bit k set: is row i + k (k < m <= COLUMN_BLOCK) certainly valid, with
@@ -1081,28 +1088,30 @@ static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, s
     _Static_assert(COLUMN_BLOCK <= 32, "a block's rows are the bits of a uint32_t");
     uint32_t plain = m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX, any = 0;
     if (c->nps) {
-        plain &= block_ok(c->nps + i, m, 0, 10, 1);
-        any |= block_present(c->nps + i, m);
+        uint32_t here;
+        plain &= block_ok(c->nps + i, m, 0, 10, 1, &here);
+        any |= here;
     }
     if (c->csat) {
-        plain &= block_ok(c->csat + i, m, 1, 5, 1);
-        any |= block_present(c->csat + i, m);
+        uint32_t here;
+        plain &= block_ok(c->csat + i, m, 1, 5, 1, &here);
+        any |= here;
     }
     if (c->ces) {
-        uint32_t ces = block_present(c->ces + i, m);
-        plain &= block_ok(c->ces + i, m, 1, 7, 1) & (ces_direction_ok ? UINT32_MAX : ~ces);
+        uint32_t ces;
+        plain &= block_ok(c->ces + i, m, 1, 7, 1, &ces);
+        plain &= ces_direction_ok ? UINT32_MAX : ~ces;
         any |= ces;
     }
     if (c->value) {
         /* and one the cells' integer holds (see ci_fix_place()) */
-        plain &= block_ok(c->value + i, m, 0x1p-75, 1e18, 0);
-        any |= block_present(c->value + i, m);
+        uint32_t here;
+        plain &= block_ok(c->value + i, m, 0x1p-75, 1e18, 0, &here);
+        any |= here;
     }
     uint32_t sentiment = 0;
-    if (c->compound) {
-        plain &= block_ok(c->compound + i, m, 0, 1, 0);
-        sentiment = block_present(c->compound + i, m);
-    }
+    if (c->compound)
+        plain &= block_ok(c->compound + i, m, 0, 1, 0, &sentiment);
     if (c->theme)
         for (size_t k = 0; k < m; k++) /* -1, or below ntheme */
             plain &= ~((uint32_t)((uint64_t)((int64_t)c->theme[i + k] + 1) > an->ntheme) << k);

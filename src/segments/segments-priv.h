@@ -95,10 +95,9 @@ static inline int ci_fix_place(double x, uint64_t *mant)
     /* x = m * 2^(e - 1075), bit 0 of m at 2^(e - 1075) = unit 2^(e - 947) */
     int p = (int)e - 947;
     *mant = m;
-    if ((unsigned)p <= 95 + 128 - 53) /* the common case: no digit below 2^-128 */
-        return p;
-    if (!m)
-        return 0;
+    /* the common cases, zero among them: no digit below 2^-128 */
+    if ((unsigned)p <= 95 + 128 - 53 || !m)
+        return m ? p : 0;
     /* a small value whose digits stop at 2^-128 or above is taken too */
     if (p < 0 && p > -53 && !(m & (((uint64_t)1 << -p) - 1))) {
         *mant = m >> -p;
@@ -180,7 +179,7 @@ void ci_stats_merge(stats *a, const stats *b);
 typedef struct cell {
     uint32_t count, texts, nps_pro, nps_pas, nps_det, csat_n, csat_sat, value_n;
     uint32_t ces_n, sent_n, intents[CI_INTENT_COUNT];
-    double ces_mean, ces_m2, sent_mean, sent_m2;
+    double mean[2], m2[2];        /* CES, then sentiment: updated as a pair */
     uint64_t value[CI_FIX_WORDS]; /* the value sum in fixed point (above) */
 } cellstats;
 

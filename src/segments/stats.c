@@ -267,11 +267,11 @@ static void cell_expand(const cellstats *x, stats *o)
     o->csat_n = x->csat_n;
     o->csat_sat = x->csat_sat;
     o->ces.n = x->ces_n;
-    o->ces.mean = x->ces_mean;
-    o->ces.m2 = x->ces_m2;
+    o->ces.mean = x->mean[0];
+    o->ces.m2 = x->m2[0];
     o->sent.n = x->sent_n;
-    o->sent.mean = x->sent_mean;
-    o->sent.m2 = x->sent_m2;
+    o->sent.mean = x->mean[1];
+    o->sent.m2 = x->m2[1];
     o->texts = x->texts;
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         o->intents[k] = x->intents[k];
@@ -346,11 +346,11 @@ ci_status ci_cell_set(ci_analyzer *an, size_t c, const stats *s)
     x->csat_sat = (uint32_t)s->csat_sat;
     x->value_n = (uint32_t)s->value_n;
     x->ces_n = (uint32_t)s->ces.n;
-    x->ces_mean = s->ces.mean;
-    x->ces_m2 = s->ces.m2;
+    x->mean[0] = s->ces.mean;
+    x->m2[0] = s->ces.m2;
     x->sent_n = (uint32_t)s->sent.n;
-    x->sent_mean = s->sent.mean;
-    x->sent_m2 = s->sent.m2;
+    x->mean[1] = s->sent.mean;
+    x->m2[1] = s->sent.m2;
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         x->intents[k] = (uint32_t)s->intents[k];
     memcpy(x->value, s->value.fix, sizeof x->value);
