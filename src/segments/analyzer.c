@@ -1440,23 +1440,41 @@ static ci_status reserve_entries(ci_analyzer *an, size_t n)
     return CI_OK;
 }
 
-/* Add cell c's stats to entry (seg, kind, day), creating it if needed
- * (room reserved). */
-static void roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, size_t c, const stats *cs)
+/* Add stats src, with its theme counts (NULL: none), to entry (seg, kind,
+ * day), creating it if needed (room reserved; keys[e] notes a new entry
+ * e's key).  Returns the entry. */
+static uint32_t roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, const stats *src,
+                     const uint64_t *themes, uint64_t *keys)
 {
     int added;
-    uint32_t e = ci_u64map_put(&an->entries, entry_key(seg, kind, day), (uint32_t)an->entries.count,
-                               &added);
+    uint64_t key = entry_key(seg, kind, day);
+    uint32_t e = ci_u64map_put(&an->entries, key, (uint32_t)an->entries.count, &added);
     if (added) {
+        keys[e] = key;
         memset(&an->st[e], 0, sizeof(stats));
         if (an->ntheme)
             memset(an->theme_counts + (size_t)e * an->ntheme, 0, an->ntheme * sizeof(uint64_t));
         if (kind == 3)
             an->seg_entry[seg] = e;
     }
-    ci_stats_merge(&an->st[e], cs);
-    for (size_t t = 0; t < an->ntheme; t++)
-        an->theme_counts[(size_t)e * an->ntheme + t] += an->ctheme[c * an->ntheme + t];
+    ci_stats_merge(&an->st[e], src);
+    for (size_t t = 0; themes && t < an->ntheme; t++)
+        an->theme_counts[(size_t)e * an->ntheme + t] += themes[t];
+    return e;
+}
+
+/* Room for n entries, and their keys. */
+static ci_status reserve_rolled(ci_analyzer *an, size_t n, uint64_t **keys, size_t *kcap)
+{
+    ci_status st;
+    if (an->entries.count + n >= UINT32_MAX / 2)
+        return CI_ERR_LIMIT;
+    if ((st = ci_u64map_reserve(&an->entries, &an->a, n)) != CI_OK ||
+        (st = reserve_entries(an, an->entries.count + n)) != CI_OK)
+        return st;
+    if (an->entries.count + n > *kcap)
+        return ci_grow(&an->a, (void **)keys, kcap, an->entries.count + n, sizeof(uint64_t));
+    return CI_OK;
 }
 
 static ci_status rebuild(ci_analyzer *an)
@@ -1537,17 +1555,19 @@ static ci_status rebuild(ci_analyzer *an)
                 example_insert(sl, cl->items[j]); /* views: nothing to free */
         }
     }
+    /* Cells roll up into their segments' day entries, and those into the
+     * weeks, months and totals: far fewer merges than each cell into every
+     * bucket, as a segment's day holds many cells.  Without day buckets (or
+     * a day) a cell goes straight to its segments' other entries. */
+    uint64_t *keys = NULL; /* entry -> its key, for the second stage */
+    size_t kcap = 0;
+    int by_day = (an->buckets & CI_BUCKET_DAY) != 0;
     for (size_t c = 0; c < an->cells.count && !failed; c++) {
         uint64_t key = an->ckey[c];
         size_t combo = (size_t)(key >> 32);
         uint32_t day = (uint32_t)key;
-        if (an->entries.count + per_cell >= UINT32_MAX / 2) {
-            failed = 2;
-            break;
-        }
-        if (ci_u64map_reserve(&an->entries, a, per_cell) != CI_OK ||
-            reserve_entries(an, an->entries.count + per_cell) != CI_OK) {
-            failed = 1;
+        if ((st = reserve_rolled(an, per_cell, &keys, &kcap)) != CI_OK) {
+            failed = st == CI_ERR_LIMIT ? 2 : 1;
             break;
         }
         uint32_t starts[NBUCKET_KINDS];
@@ -1563,14 +1583,38 @@ static ci_status rebuild(ci_analyzer *an)
         }
         stats cs;
         ci_cell_get(an, c, &cs);
+        const uint64_t *themes = an->ntheme ? an->ctheme + c * an->ntheme : NULL;
         for (size_t mi = 0; mi < an->nmasks; mi++) {
             uint32_t sid = segof[combo * an->nmasks + mi];
-            roll(an, sid, 3, 0, c, &cs);
-            for (int k = 0; k < NBUCKET_KINDS; k++)
+            if (have[0]) {
+                roll(an, sid, 0, starts[0], &cs, themes, keys);
+                continue;
+            }
+            roll(an, sid, 3, 0, &cs, themes, keys);
+            for (int k = 1; k < NBUCKET_KINDS; k++)
                 if (have[k])
-                    roll(an, sid, k, starts[k], c, &cs);
+                    roll(an, sid, k, starts[k], &cs, themes, keys);
         }
     }
+    size_t nfirst = an->entries.count;
+    if (!failed && by_day && (st = reserve_rolled(an, nfirst * NBUCKET_KINDS, &keys, &kcap)) != CI_OK)
+        failed = st == CI_ERR_LIMIT ? 2 : 1;
+    for (size_t e = 0; e < nfirst && !failed && by_day; e++) {
+        uint64_t key = keys[e];
+        if ((int)(key >> 32 & 3) != 0)
+            continue;
+        uint32_t sid = (uint32_t)(key >> 34), day = (uint32_t)key;
+        const stats *src = &an->st[e]; /* room reserved: st stays put */
+        const uint64_t *themes = an->ntheme ? an->theme_counts + e * an->ntheme : NULL;
+        roll(an, sid, 3, 0, src, themes, keys);
+        for (int k = 1; k < NBUCKET_KINDS; k++) {
+            int64_t start;
+            if ((an->buckets & (1u << k)) && bucket_start(k, code_day(day) * 86400, &start))
+                roll(an, sid, k, (uint32_t)(ci_floor_div(start, 86400) - (int64_t)INT32_MIN), src,
+                     themes, keys);
+        }
+    }
+    ci_dealloc(a, keys);
     ci_dealloc(a, segof);
     ci_dealloc(a, store);
     return failed == 2 ? CI_ERR_LIMIT : failed ? CI_ERR_NOMEM : CI_OK;
