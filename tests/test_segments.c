@@ -533,6 +533,29 @@ static void test_exact_sum_arithmetic(void **state)
 }
 #endif
 
+/* The column checks of a block (which rows may skip the full validation)
+ * give the same bits in scalar code, SSE2 and AVX2, on edge values. */
+static void test_block_checks_agree(void **state)
+{
+    (void)state;
+    const double edge[] = {NAN, 0.0, -0.0, INFINITY, -INFINITY, 1, 5, 7, 10, 10.5, 11, -1,
+                           0.5, 3.999999, 2147483648.0, -2147483649.0, 4294967296.0, 1e300,
+                           1e18, 1.0000000000000002e18, -1e18, 0x1p-75, 0x1p-76, -0x1p-75,
+                           5e-324, 0.3, -0.7, 1.0000000000000002, -1.0000000000000002, 9};
+    const size_t ne = sizeof edge / sizeof *edge;
+    const struct { double lo, hi; int whole; } checks[] = {
+        {0, 10, 1}, {1, 5, 1}, {1, 7, 1}, {0x1p-75, 1e18, 0}, {0, 1, 0}};
+    gen g = {7};
+    for (int round = 0; round < 2000; round++) {
+        double col[32];
+        size_t m = 1 + (size_t)(next(&g) % 32);
+        for (size_t k = 0; k < m; k++)
+            col[k] = edge[next(&g) % ne];
+        for (size_t c = 0; c < sizeof checks / sizeof *checks; c++)
+            assert_true(ci_block_checks_agree(col, m, checks[c].lo, checks[c].hi, checks[c].whole));
+    }
+}
+
 /* The value sum of segment 0 (the population). */
 static double population_sum(const ci_analyzer *an)
 {
@@ -1210,6 +1233,7 @@ int main(void)
         cmocka_unit_test(test_cell_spill),
         cmocka_unit_test(test_value_sums_exact),
         cmocka_unit_test(test_exact_sum_arithmetic),
+        cmocka_unit_test(test_block_checks_agree),
         cmocka_unit_test(test_many_combinations),
         cmocka_unit_test(test_merge_equivalence),
         cmocka_unit_test(test_bad_input),

@@ -341,6 +341,10 @@ void ci_cell_add_fine(ci_analyzer *an, size_t c, double x);
 int ci_stats_may_spill(const stats *s);
 void ci_cells_free(ci_analyzer *an);
 
+/* Tests: whether the column checks of ci_analyzer_add_columns() agree
+ * (scalar, SSE2, and the best this CPU runs) on col[0..m), m <= 32. */
+int ci_block_checks_agree(const double *col, size_t m, double lo, double hi, int whole);
+
 /* Create an analyzer from its configuration (ci_analyzer_new, snapshots). */
 ci_status ci_analyzer_create(const ci_alloc *a, const ci_str *dims, size_t ndims,
                              unsigned max_depth, unsigned buckets, const ci_lexicon *lexicon,
