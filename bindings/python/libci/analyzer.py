@@ -356,9 +356,9 @@ def _timestamps(np: Any, x: Any) -> Any:
         x = x.to_numpy()
     if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.datetime64):
         # NaT is INT64_MIN, which is CI_TIME_NONE; whole seconds, rounded down
-        return x.astype("datetime64[s]").astype(np.int64)
+        return x.astype("datetime64[s]", copy=False).view(np.int64)
     if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.integer):
-        return x.astype(np.int64)
+        return x.astype(np.int64, copy=False)
     return np.array([to_ts(None if (isinstance(t, float) and t != t) else t) for t in x],
                     dtype=np.int64)
 
@@ -389,7 +389,7 @@ def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[
                 uniques.append(v)
             codes[i] = k
     # -1 (absent) as int32 is CI_CODE_NONE as uint32
-    out = np.ascontiguousarray(np.asarray(codes).astype(np.int32).view(np.uint32))
+    out = np.ascontiguousarray(np.asarray(codes).astype(np.int32, copy=False).view(np.uint32))
     strs = (_lib.CiStr * max(1, len(uniques)))()
     for i, v in enumerate(uniques):
         b = _text_or_none(v, what)
