@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     ci_analyzer *an;
     if (ci_analyzer_new(&o, NULL, &an) != CI_OK)
         return 2;
-    fprintf(data, "tier\tregion\tplan\tday\tnps\tcsat\tces\tvalue\n");
+    fprintf(data, "tier\tregion\tplan\tday\tnps\tcsat\tces\tvalue\tcompound\tflags\n");
     uint64_t g = 12345;
     for (long i = 0; i < n; i++) {
         ci_signal s;
@@ -60,7 +60,18 @@ int main(int argc, char **argv)
             s.has |= CI_HAS_CES;
             s.ces = (double)(1 + next(&g) % 7);
         }
-        if (ci_analyzer_add(an, &s, NULL, NULL) != CI_OK)
+        /* a result scored elsewhere on most rows: sentiment, and intents
+         * (counted only with a compound) */
+        ci_signal_result r;
+        ci_signal_result_init(&r);
+        if (next(&g) % 10 < 7) {
+            r.has_sentiment = 1;
+            r.compound = (double)((int)(next(&g) % 20001) - 10000) / 10000.0;
+        }
+        for (int k = 0; k < CI_INTENT_COUNT; k++)
+            if (next(&g) % 100 < 5 + 5 * (unsigned)k)
+                r.intent_flags |= 1u << k;
+        if (ci_analyzer_add_result(an, &s, &r, NULL) != CI_OK)
             return 2;
         fprintf(data, "%s\t%s\t%s\t%lld\t%.0f\t", a[0].value.data, a[1].value.data, a[2].value.data,
                 (long long)(s.timestamp / 86400 * 86400), s.nps);
@@ -69,7 +80,10 @@ int main(int argc, char **argv)
         fputc('\t', data);
         if (s.has & CI_HAS_CES)
             fprintf(data, "%.0f", s.ces);
-        fprintf(data, "\t%.17g\n", s.value);
+        fprintf(data, "\t%.17g\t", s.value);
+        if (r.has_sentiment)
+            fprintf(data, "%.17g", r.compound);
+        fprintf(data, "\t%u\n", r.intent_flags);
     }
     for (size_t i = 0; i < ci_analyzer_segment_count(an); i++) {
         ci_str v[3];
@@ -88,6 +102,11 @@ int main(int argc, char **argv)
                 (unsigned long long)st.nps_passives, (unsigned long long)st.nps_detractors,
                 (unsigned long long)st.csat_responses, (unsigned long long)st.csat_satisfied,
                 (unsigned long long)st.ces_responses, st.ces_mean, st.ces_variance, st.value_sum, st.nps);
+        fprintf(segs, "\"sent_n\":%llu,\"sent_mean\":%.17g,\"sent_var\":%.17g,\"intents\":[",
+                (unsigned long long)st.sentiment_n, st.sentiment_mean, st.sentiment_variance);
+        for (int k = 0; k < CI_INTENT_COUNT; k++)
+            fprintf(segs, "%s%llu", k ? "," : "", (unsigned long long)st.intent_count[k]);
+        fprintf(segs, "],");
         /* daily counts */
         fprintf(segs, "\"days\":{");
         int first = 1;

@@ -5,7 +5,8 @@ Usage: test_groupby.py SEGMENTS_DUMP
 Runs the dump program on generated data, recomputes every segment (each
 combination of up to two of tier/region/plan, and the population) with
 pandas, and compares: counts exactly, value sums against math.fsum exactly,
-NPS and CES to 1e-9, and per-day counts and sums.
+NPS, CES and sentiment to 1e-9, intent counts (with a compound only)
+exactly, and per-day counts and sums.
 """
 import itertools
 import json
@@ -28,7 +29,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # round_trip: the default C parser may be one ulp off, which an exact sum would show
     df = pd.read_csv(tmp + "/data.tsv", sep="\t", keep_default_na=False, float_precision="round_trip",
                      dtype={"tier": str, "region": str, "plan": str})
-    for col in ("csat", "ces"):
+    for col in ("csat", "ces", "compound"):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     segs = [json.loads(l) for l in open(tmp + "/segs.jsonl")]
 
@@ -69,6 +70,13 @@ for key, g in expected.items():
         len(ces) == 0 or abs(s["ces_mean"] - ces.mean()) < 1e-9,
         len(ces) < 2 or abs(s["ces_var"] - ces.var(ddof=1)) < 1e-9,
     ]
+    scored = g[g.compound.notna()]
+    checks += [
+        s["sent_n"] == len(scored),
+        len(scored) == 0 or abs(s["sent_mean"] - scored.compound.mean()) < 1e-9,
+        len(scored) < 2 or abs(s["sent_var"] - scored.compound.var(ddof=1)) < 1e-9,
+        s["intents"] == [int(((scored["flags"].to_numpy() >> k) & 1).sum()) for k in range(6)],
+    ]
     days = g.groupby("day").value.apply(lambda v: (len(v), math.fsum(v.tolist())))
     for day, (cnt, tot) in days.items():
         got = s["days"].get(str(day))
@@ -76,7 +84,8 @@ for key, g in expected.items():
     checks.append(len(s["days"]) == len(days))
     if not all(checks):
         bad.append((key, [i for i, c in enumerate(checks) if not c]))
-results.append(("every segment equals the pandas group-by (counts, fsum sums, NPS, CES, days)",
+results.append(("every segment equals the pandas group-by (counts, fsum sums, NPS, CES, "
+                "sentiment, intents, days)",
                 not bad, str(bad[:5])))
 naive = sum(1 for key, g in expected.items() if g.value.sum() != math.fsum(g.value.tolist()))
 results.append(("value sums are exact where naive float sums are not (%d segments differ)" % naive,
