@@ -543,8 +543,21 @@ static inline int cell_add(cellstats *c, const cell_row *x)
     cell_moments_add(c, x->ces, x->compound);
     /* intents count with a compound only; branch-free like the rest */
     unsigned f = isnan(x->compound) ? 0 : x->intent_flags;
+#if defined(__SSE2__)
+    _Static_assert(CI_INTENT_COUNT == 6, "intents: four lanes, then two");
+    const __m128i b0 = _mm_set_epi32(8, 4, 2, 1), b1 = _mm_set_epi32(0, 0, 32, 16);
+    __m128i vf = _mm_set1_epi32((int)f);
+    __m128i i0 = _mm_loadu_si128((const __m128i *)(const void *)c->intents);
+    __m128i i1 = _mm_loadl_epi64((const __m128i *)(const void *)(c->intents + 4));
+    /* a set bit compares equal: -1, which subtracted adds one */
+    i0 = _mm_sub_epi32(i0, _mm_cmpeq_epi32(_mm_and_si128(vf, b0), b0));
+    i1 = _mm_sub_epi32(i1, _mm_cmpeq_epi32(_mm_and_si128(vf, b1), b1));
+    _mm_storeu_si128((__m128i *)(void *)c->intents, i0);
+    _mm_storel_epi64((__m128i *)(void *)(c->intents + 4), i1);
+#else
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         c->intents[k] += (f >> k) & 1;
+#endif
     /* an absent value adds a zero */
     int here = !isnan(x->value);
     c->value_n += here;
