@@ -1228,6 +1228,16 @@ typedef struct ci_signal_columns {
     const ci_str *account_values;  /**< The account ids the codes index. */
     size_t n_account_values;       /**< Entries in account_values. */
     const ci_str *text;            /**< The texts, kept as examples (not scored). */
+    /** Dimension codes of any width, as pandas categoricals and Arrow
+     *  dictionary indices hold them (often 1 or 2 bytes), taken without a
+     *  widening copy: NULL, or per dimension 0 (its codes, if any, are in
+     *  dim_codes) or the bytes per code, 1, 2 or 4, in dim_codes_any[d]
+     *  (`uint8_t`, `uint16_t` or `uint32_t`).  A code of all ones in its
+     *  width (0xFF, 0xFFFF: -1 read as signed) is ::CI_CODE_NONE. */
+    const uint8_t *dim_code_bytes;
+    /** Per dimension, the code array where dim_code_bytes[d] is not 0
+     *  (then dim_codes[d] is not read); a NULL entry: absent in every row. */
+    const void *const *dim_codes_any;
 } ci_signal_columns;
 
 /** Initialise a ::ci_signal_columns: no rows, no columns.  @since 1.2.0 */
@@ -1258,8 +1268,9 @@ CI_API void ci_signal_columns_init(ci_signal_columns *cols);
  * segments (freed before it returns), so batches of thousands of rows or
  * more pay for it best.
  *
- * @return ::CI_OK; ::CI_ERR_INVALID (NULL arguments, or dimension or
- *         account codes without a dictionary); ::CI_ERR_STRUCT_SIZE; for a
+ * @return ::CI_OK; ::CI_ERR_INVALID (NULL arguments, dimension or
+ *         account codes without a dictionary, or a code width other than
+ *         0, 1, 2 or 4); ::CI_ERR_STRUCT_SIZE; for a
  *         bad row the statuses of ci_analyzer_add_result(), and
  *         ::CI_ERR_RANGE for a code outside its dictionary; ::CI_ERR_NOMEM
  *         (rows before the failing one stay added).

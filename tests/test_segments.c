@@ -897,6 +897,9 @@ static ci_analyzer *themed_analyzer(ci_allocator *alloc)
 
 /* Add rows [from, to) in calls of at most `batch` rows; a call also ends
  * before a CES answer of the other direction (one direction per call). */
+/* set: add_columns_range() passes the codes narrow (1 and 2 bytes) */
+static int narrow_codes;
+
 static void add_columns_range(ci_analyzer *an, colset *c, size_t from, size_t to, size_t batch)
 {
     while (from < to) {
@@ -914,6 +917,21 @@ static void add_columns_range(ci_analyzer *an, colset *c, size_t from, size_t to
         const uint32_t *codes[3];
         ci_signal_columns v = colset_view(c, from, n, codes);
         v.ces_direction = dir < 0 ? 0 : dir;
+        /* the same codes one and two bytes wide, all ones for none */
+        static uint8_t n8[2][4000];
+        static uint16_t n16[4000];
+        static const uint8_t widths[3] = {1, 1, 2};
+        const void *narrow[3] = {n8[0], n8[1], n16};
+        if (narrow_codes) {
+            for (size_t k = 0; k < n; k++) {
+                for (int d = 0; d < 2; d++)
+                    n8[d][k] = codes[d][k] == CI_CODE_NONE ? UINT8_MAX : (uint8_t)codes[d][k];
+                n16[k] = codes[2][k] == CI_CODE_NONE ? UINT16_MAX : (uint16_t)codes[2][k];
+            }
+            v.dim_codes = NULL;
+            v.dim_code_bytes = widths;
+            v.dim_codes_any = narrow;
+        }
         size_t added = 99;
         assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
         assert_int_equal(added, n);
@@ -1000,6 +1018,14 @@ static void test_columns_equal_rows(void **state)
     plain_rows = 0;
     colfix *f = colfix_new(n);
     ci_analyzer *ref = rows_reference(f->sa, n);
+    /* narrow codes: the same aggregates */
+    for (narrow_codes = 1; narrow_codes >= 0; narrow_codes--) {
+        ci_analyzer *an = themed_analyzer(NULL);
+        add_columns_range(an, &f->c, 0, n, narrow_codes ? 700 : n);
+        assert_same_snapshot(ref, an);
+        ci_analyzer_free(an);
+    }
+    narrow_codes = 0;
     /* dictionaries too large for a table of codes take the strings' way:
      * the same rows through dictionaries padded with unused values */
     static ci_str big[3][70000];
@@ -1178,6 +1204,30 @@ static void test_columns_arguments(void **state)
     assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_RANGE);
     assert_int_equal(d.field, CI_FIELD_ACCOUNT_ID);
     v.account_codes = NULL;
+    /* narrow codes: a width other than 1, 2 or 4 is turned down whole; a
+     * code outside its dictionary names its row; all ones is no value */
+    uint8_t widths[3] = {3, 0, 0};
+    uint8_t n8[2] = {0, 0};
+    const void *any[3] = {n8, NULL, NULL};
+    v.dim_code_bytes = widths;
+    v.dim_codes_any = any;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_INVALID);
+    assert_int_equal(added, 0);
+    widths[0] = 1;
+    n8[1] = 1;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_RANGE);
+    assert_int_equal(added, 1);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(d.field, CI_FIELD_ATTR_VALUE);
+    n8[1] = UINT8_MAX;
+    ci_segment_stats_init(&st);
+    assert_int_equal(ci_analyzer_segment(an, at, NULL, &st), CI_OK);
+    uint64_t before = st.count;
+    assert_int_equal(ci_analyzer_add_columns(an, &v, &added, NULL), CI_OK);
+    assert_int_equal(added, 2);
+    assert_int_equal(ci_analyzer_segment(an, at, NULL, &st), CI_OK);
+    assert_int_equal(st.count, before + 1); /* row 1 has no tier: population only */
+    v.dim_code_bytes = NULL;
     v.struct_size = sizeof v - 1;
     assert_int_equal(ci_analyzer_add_columns(an, &v, &added, &d), CI_ERR_STRUCT_SIZE);
     ci_analyzer_free(an);

@@ -916,13 +916,40 @@ static ci_status diag_prefix(ci_diag *diag, ci_status st, int64_t index, const c
     return ci_diag_set(diag, st, wrote ? diag->field : -1, index, 0, "%s: %s", what, msg);
 }
 
+/* Dimension d's code column and its bytes per code (4, 2 or 1), or NULL
+ * when the batch has no codes for d. */
+static const void *dim_column(const ci_signal_columns *c, size_t d, unsigned *bytes)
+{
+    *bytes = c->dim_code_bytes ? c->dim_code_bytes[d] : 0;
+    if (*bytes)
+        return c->dim_codes_any ? c->dim_codes_any[d] : NULL;
+    *bytes = 4;
+    return c->dim_codes ? c->dim_codes[d] : NULL;
+}
+
+/* Code i of a column of `bytes`-byte codes (4, 2 or 1), all ones in a
+ * narrow width standing for CI_CODE_NONE. */
+static inline uint32_t code_at(const void *col, unsigned bytes, size_t i)
+{
+    if (bytes == 1) {
+        uint8_t v = ((const uint8_t *)col)[i];
+        return v == UINT8_MAX ? CI_CODE_NONE : v;
+    }
+    if (bytes == 2) {
+        uint16_t v = ((const uint16_t *)col)[i];
+        return v == UINT16_MAX ? CI_CODE_NONE : v;
+    }
+    return ((const uint32_t *)col)[i];
+}
+
 /* Point an->vals at row i's dimension values, checking the codes and the
  * values they name as ci_signal_validate() checks attribute values. */
 static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t i, ci_diag *diag)
 {
     for (size_t d = 0; d < an->ndims; d++) {
-        const uint32_t *codes = c->dim_codes ? c->dim_codes[d] : NULL;
-        uint32_t code = codes ? codes[i] : CI_CODE_NONE;
+        unsigned bytes;
+        const void *codes = dim_column(c, d, &bytes);
+        uint32_t code = codes ? code_at(codes, bytes, i) : CI_CODE_NONE;
         an->vals[d] = &no_value;
         if (code == CI_CODE_NONE)
             continue;
@@ -948,7 +975,9 @@ static ci_status row_values(ci_analyzer *an, const ci_signal_columns *c, size_t 
 typedef struct code_table {
     uint32_t *ids;   /* combination + 1, or 0 when not seen yet */
     size_t size, n;  /* entries; dimensions with codes */
-    const uint32_t *codes[CI_ANALYZER_MAX_DIMENSIONS];
+    const void *codes[CI_ANALYZER_MAX_DIMENSIONS];
+    unsigned bytes[CI_ANALYZER_MAX_DIMENSIONS];
+    unsigned width;  /* the bytes per code of every dimension, 0 when they differ */
     size_t limit[CI_ANALYZER_MAX_DIMENSIONS], stride[CI_ANALYZER_MAX_DIMENSIONS];
 } code_table;
 
@@ -958,13 +987,18 @@ static size_t code_table_plan(const ci_analyzer *an, const ci_signal_columns *c,
 {
     size_t size = 1, limit = 4096 + 4 * c->n_rows;
     ct->n = 0;
+    ct->width = 4;
     for (size_t d = 0; d < an->ndims; d++) {
-        if (!c->dim_codes || !c->dim_codes[d])
+        unsigned bytes;
+        const void *codes = dim_column(c, d, &bytes);
+        if (!codes)
             continue;
         size_t card = c->n_dim_values[d] + 1; /* + "absent" */
         if (card > limit / size)
             return 0;
-        ct->codes[ct->n] = c->dim_codes[d];
+        ct->codes[ct->n] = codes;
+        ct->bytes[ct->n] = bytes;
+        ct->width = ct->n && ct->width != bytes ? 0 : bytes;
         ct->limit[ct->n] = c->n_dim_values[d];
         ct->stride[ct->n++] = size;
         size *= card;
@@ -973,17 +1007,34 @@ static size_t code_table_plan(const ci_analyzer *an, const ci_signal_columns *c,
 }
 
 /* The entry of row i, or SIZE_MAX when a code is outside its dictionary
- * (row_values() reports it). */
-static inline size_t code_table_at(const code_table *ct, size_t i)
+ * (row_values() reports it); w is the bytes per code of every dimension,
+ * or 0 for each its own. */
+static inline size_t code_table_at_w(const code_table *ct, size_t i, unsigned w)
 {
     size_t at = 0;
     int known = 1;
     for (size_t a = 0; a < ct->n; a++) {
-        size_t c1 = (uint32_t)(ct->codes[a][i] + 1u); /* CI_CODE_NONE: 0 */
+        size_t c1 = (uint32_t)(code_at(ct->codes[a], w ? w : ct->bytes[a], i) + 1u); /* none: 0 */
         known &= c1 <= ct->limit[a];
         at += c1 * ct->stride[a];
     }
     return known ? at : SIZE_MAX;
+}
+
+/* The same, with the width known to the compiler where it is one for all:
+ * a test per row instead of one per code. */
+static inline size_t code_table_at(const code_table *ct, size_t i)
+{
+    switch (ct->width) {
+    case 4:
+        return code_table_at_w(ct, i, 4);
+    case 1:
+        return code_table_at_w(ct, i, 1);
+    case 2:
+        return code_table_at_w(ct, i, 2);
+    default:
+        return code_table_at_w(ct, i, 0);
+    }
 }
 
 /* Row i into the signal and result it stands for, but for the account
@@ -1298,11 +1349,18 @@ CI_API ci_status ci_analyzer_add_columns(ci_analyzer *an, const ci_signal_column
         return ci_diag_set(diag, CI_ERR_STRUCT_SIZE, CI_FIELD_STRUCT, -1, 0,
                            "struct_size %zu is too small; call ci_signal_columns_init()",
                            c->struct_size);
-    for (size_t d = 0; c->dim_codes && d < an->ndims; d++)
-        if (c->dim_codes[d] && (!c->dim_values || !c->n_dim_values ||
-                                (!c->dim_values[d] && c->n_dim_values[d])))
+    for (size_t d = 0; d < an->ndims; d++) {
+        unsigned bytes;
+        const void *codes = dim_column(c, d, &bytes);
+        if (bytes != 1 && bytes != 2 && bytes != 4)
+            return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ATTR_VALUE, -1, 0,
+                               "dimension %zu: codes of %u bytes (1, 2 or 4)", d,
+                               bytes);
+        if (codes && (!c->dim_values || !c->n_dim_values ||
+                      (!c->dim_values[d] && c->n_dim_values[d])))
             return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ATTR_VALUE, -1, 0,
                                "dimension %zu has codes but no dictionary", d);
+    }
     if (c->account_codes && !c->account_values && c->n_account_values)
         return ci_diag_set(diag, CI_ERR_INVALID, CI_FIELD_ACCOUNT_ID, -1, 0,
                            "account codes without a dictionary");

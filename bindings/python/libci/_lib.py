@@ -293,6 +293,8 @@ class CiSignalColumns(Structure):
         ("account_values", c_void_p),
         ("n_account_values", c_size_t),
         ("text", c_void_p),
+        ("dim_code_bytes", c_void_p),
+        ("dim_codes_any", c_void_p),
     ]
 
 

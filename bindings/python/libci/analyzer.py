@@ -363,8 +363,10 @@ def _timestamps(np: Any, x: Any) -> Any:
                     dtype=np.int64)
 
 
-def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[int, int]]:
-    """Codes (uint32, CI_CODE_NONE where absent) and a ci_str dictionary."""
+def _factorize(np: Any, x: Any, what: str, keep: List[Any],
+               wide: bool = False) -> Tuple[Any, Tuple[int, int]]:
+    """Codes (unsigned, all ones where absent: 4 bytes when wide, else 1, 2
+    or 4) and a ci_str dictionary."""
     try:
         import pandas as pd
     except ImportError:
@@ -388,8 +390,15 @@ def _factorize(np: Any, x: Any, what: str, keep: List[Any]) -> Tuple[Any, Tuple[
             if k == len(uniques):
                 uniques.append(v)
             codes[i] = k
-    # -1 (absent) as int32 is CI_CODE_NONE as uint32
-    out = np.ascontiguousarray(np.asarray(codes).astype(np.int32, copy=False).view(np.uint32))
+    # -1 (absent) as int32 is CI_CODE_NONE as uint32, and all ones in a
+    # narrow width too: int8 and int16 codes (pandas' for up to 32767
+    # categories) go in as they are, without a widening copy
+    codes = np.asarray(codes)
+    if not wide and codes.dtype.kind in "iu" and codes.dtype.itemsize in (1, 2) and (
+            codes.dtype.kind == "i" or len(uniques) < (1 << (8 * codes.dtype.itemsize)) - 1):
+        out = np.ascontiguousarray(codes).view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16)
+    else:
+        out = np.ascontiguousarray(codes.astype(np.int32, copy=False).view(np.uint32))
     strs = (_lib.CiStr * max(1, len(uniques)))()
     for i, v in enumerate(uniques):
         b = _text_or_none(v, what)
@@ -689,16 +698,20 @@ class Analyzer(Handle):
         codes = (ctypes.c_void_p * max(1, nd))()
         dicts = (ctypes.c_void_p * max(1, nd))()
         ndict = (ctypes.c_size_t * max(1, nd))()
-        keep += [codes, dicts, ndict]
+        widths = (ctypes.c_uint8 * max(1, nd))()
+        keep += [codes, dicts, ndict, widths]
         for d, name in enumerate(self.dimensions):
             if name in dims:
                 code, strs = _factorize(np, dims[name], f"dimension {name!r}", keep)
                 codes[d], dicts[d], ndict[d] = code.ctypes.data, strs[0], strs[1]
-        c.dim_codes = ctypes.cast(codes, ctypes.c_void_p)
+                widths[d] = code.dtype.itemsize
+        # every width through dim_codes_any, 1, 2 or 4 bytes as factorized
+        c.dim_codes_any = ctypes.cast(codes, ctypes.c_void_p)
+        c.dim_code_bytes = ctypes.cast(widths, ctypes.c_void_p)
         c.dim_values = ctypes.cast(dicts, ctypes.c_void_p)
         c.n_dim_values = ctypes.cast(ndict, ctypes.c_void_p)
         if account is not None:
-            code, strs = _factorize(np, account, "account", keep)
+            code, strs = _factorize(np, account, "account", keep, wide=True)
             c.account_codes, c.account_values, c.n_account_values = code.ctypes.data, *strs
         if text is not None:
             texts = (_lib.CiStr * max(1, n))()

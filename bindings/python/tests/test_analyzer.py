@@ -307,6 +307,22 @@ def test_add_columns_categoricals_and_numpy_dtypes():
         assert an.segment(tier="pro").count == 2 and an.segment().count == 4
 
 
+def test_add_columns_categorical_code_widths():
+    """Categoricals hold 1-, 2- or 4-byte codes by their number of
+    categories; each goes in as it is (-1, all ones, for none)."""
+    pd = pytest.importorskip("pandas")
+    for ncat in (5, 300, 40000):
+        cats = ["c%d" % k for k in range(ncat)]
+        values = [cats[(k * 7919) % ncat] if k % 9 else None for k in range(500)]
+        tier = pd.Categorical(values, categories=cats)
+        assert tier.codes.dtype.itemsize == {5: 1, 300: 2, 40000: 4}[ncat]
+        ref = libci.Analyzer(["tier"], lexicon=None)
+        ref.add_columns(dims={"tier": values}, nps=[k % 11 for k in range(500)])
+        an = libci.Analyzer(["tier"], lexicon=None)
+        an.add_columns(dims={"tier": tier}, nps=[k % 11 for k in range(500)])
+        assert an.to_bytes() == ref.to_bytes()
+
+
 def test_add_columns_bad_rows():
     an = libci.Analyzer(["tier"], lexicon=None, n_themes=2)
     nps = [9, 10, 11, 3]
