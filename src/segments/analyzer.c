@@ -1733,14 +1733,16 @@ static ci_status rebuild(ci_analyzer *an)
         }
     }
     size_t nfirst = an->entries.count;
-    if (!failed && by_day && (st = reserve_rolled(an, nfirst * NBUCKET_KINDS, &keys, &kcap)) != CI_OK)
-        failed = st == CI_ERR_LIMIT ? 2 : 1;
     for (size_t e = 0; e < nfirst && !failed && by_day; e++) {
         uint64_t key = keys[e];
         if ((int)(key >> 32 & 3) != 0)
             continue;
+        if ((st = reserve_rolled(an, NBUCKET_KINDS, &keys, &kcap)) != CI_OK) {
+            failed = st == CI_ERR_LIMIT ? 2 : 1;
+            break;
+        }
         uint32_t sid = (uint32_t)(key >> 34), day = (uint32_t)key;
-        const stats *src = &an->st[e]; /* room reserved: st stays put */
+        const stats *src = &an->st[e]; /* after the reserve: st stays put below */
         const uint64_t *themes = an->ntheme ? an->theme_counts + e * an->ntheme : NULL;
         roll(an, sid, 3, 0, src, themes, keys);
         for (int k = 1; k < NBUCKET_KINDS; k++) {
