@@ -7,6 +7,7 @@
  * summary (segments x buckets) is rolled up from the cells on first read.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -533,6 +534,30 @@ static inline cell_row cell_row_of(const ci_signal *sig, const ci_signal_result 
  * caller adds it to the spill record. */
 static inline int cell_add(cellstats *c, const cell_row *x)
 {
+#if defined(__SSE2__)
+    /* The first eight counters in two vector adds: each test a lane of
+     * all ones, which subtracted adds one.  NPS is whole (checked), so
+     * "below 7" is a detractor and "7 up to 9" a passive. */
+    _Static_assert(offsetof(cellstats, count) == 0 && offsetof(cellstats, texts) == 4 &&
+                       offsetof(cellstats, nps_pro) == 8 && offsetof(cellstats, nps_pas) == 12 &&
+                       offsetof(cellstats, nps_det) == 16 && offsetof(cellstats, csat_n) == 20 &&
+                       offsetof(cellstats, csat_sat) == 24 && offsetof(cellstats, value_n) == 28,
+                   "the counters' lanes");
+    __m128d nps = _mm_set1_pd(x->nps), csat = _mm_set1_pd(x->csat), value = _mm_set1_pd(x->value);
+    __m128d ge = _mm_cmpge_pd(nps, _mm_set_pd(7, 9)), lt = _mm_cmplt_pd(nps, _mm_set_pd(9, 7));
+    __m128d ones = _mm_castsi128_pd(_mm_set1_epi32(-1));
+    __m128d pro_pas = _mm_and_pd(ge, _mm_unpackhi_pd(ones, lt));
+    __m128d count_text = _mm_castsi128_pd(_mm_set_epi64x(-(int64_t)(x->text != 0), -1));
+    __m128d det_csat = _mm_unpacklo_pd(lt, _mm_cmpord_pd(csat, csat));
+    __m128d sat_value = _mm_unpacklo_pd(_mm_cmpge_pd(csat, _mm_set1_pd(4)), _mm_cmpord_pd(value, value));
+    __m128i v0 = _mm_castps_si128(_mm_shuffle_ps(_mm_castpd_ps(count_text), _mm_castpd_ps(pro_pas),
+                                                 _MM_SHUFFLE(2, 0, 2, 0)));
+    __m128i v1 = _mm_castps_si128(_mm_shuffle_ps(_mm_castpd_ps(det_csat), _mm_castpd_ps(sat_value),
+                                                 _MM_SHUFFLE(2, 0, 2, 0)));
+    __m128i *p = (__m128i *)(void *)c;
+    _mm_store_si128(p, _mm_sub_epi32(_mm_load_si128(p), v0));
+    _mm_store_si128(p + 1, _mm_sub_epi32(_mm_load_si128(p + 1), v1));
+#else
     c->count++;
     c->nps_pro += x->nps >= 9;
     c->nps_pas += (x->nps >= 7) & (x->nps < 9);
@@ -540,6 +565,8 @@ static inline int cell_add(cellstats *c, const cell_row *x)
     c->csat_n += !isnan(x->csat);
     c->csat_sat += x->csat >= 4;
     c->texts += x->text;
+    c->value_n += !isnan(x->value);
+#endif
     cell_moments_add(c, x->ces, x->compound);
     /* intents count with a compound only; branch-free like the rest */
     unsigned f = isnan(x->compound) ? 0 : x->intent_flags;
@@ -559,9 +586,7 @@ static inline int cell_add(cellstats *c, const cell_row *x)
         c->intents[k] += (f >> k) & 1;
 #endif
     /* an absent value adds a zero */
-    int here = !isnan(x->value);
-    c->value_n += here;
-    return ci_fix_add(c->value, here ? x->value : 0.0);
+    return ci_fix_add(c->value, isnan(x->value) ? 0.0 : x->value);
 }
 
 /* Note cell as the one of (combo, day) in the combo's day index.  Best
