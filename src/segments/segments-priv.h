@@ -57,6 +57,27 @@ double ci_xs_value(const xsum *s);
  * integer's 2^127. */
 #define CI_FIX_WORDS 4
 
+/* acc += w + carry (0 or 1), over the integer's words. */
+static inline void ci_fix_add_words(uint64_t acc[CI_FIX_WORDS], const uint64_t w[CI_FIX_WORDS],
+                                    unsigned carry)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    unsigned char c = (unsigned char)carry;
+    unsigned long long o;
+    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
+        c = _addcarry_u64(c, acc[j], w[j], &o);
+        acc[j] = o;
+    }
+#else
+    uint64_t c = carry;
+    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
+        uint64_t t = acc[j] + w[j], u = t + c;
+        c = (uint64_t)(t < w[j]) | (uint64_t)(u < t);
+        acc[j] = u;
+    }
+#endif
+}
+
 /* acc += (neg ? -1 : 1) * m * 2^p units, for m < 2^54 and p + 54 <= 256. */
 static inline void ci_fix_add_at(uint64_t acc[CI_FIX_WORDS], uint64_t m, unsigned p, int neg)
 {
@@ -66,21 +87,7 @@ static inline void ci_fix_add_at(uint64_t acc[CI_FIX_WORDS], uint64_t m, unsigne
     uint64_t w[CI_FIX_WORDS + 2] = {s, s, s, s, s, s};
     w[k] = (m << r) ^ s;
     w[k + 1] = ((m >> 1) >> (63 - r)) ^ s;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    unsigned char c = (unsigned char)(s & 1);
-    unsigned long long o;
-    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
-        c = _addcarry_u64(c, acc[j], w[j], &o);
-        acc[j] = o;
-    }
-#else
-    uint64_t carry = s & 1;
-    for (unsigned j = 0; j < CI_FIX_WORDS; j++) {
-        uint64_t t = acc[j] + w[j], u = t + carry;
-        carry = (uint64_t)(t < w[j]) | (uint64_t)(u < t);
-        acc[j] = u;
-    }
-#endif
+    ci_fix_add_words(acc, w, (unsigned)(s & 1));
 }
 
 /* Where x goes in the integer: its significand in *mant and the unit of

@@ -116,12 +116,10 @@ static void fix_to_xsum(const uint64_t acc[CI_FIX_WORDS], xsum *s)
 /* a += b, or a -= b (a + ~b + 1), in the integer */
 static void fix_merge(uint64_t a[CI_FIX_WORDS], const uint64_t b[CI_FIX_WORDS], int sub)
 {
-    uint64_t s = (uint64_t)0 - (uint64_t)(sub != 0), carry = s & 1;
-    for (int j = 0; j < CI_FIX_WORDS; j++) {
-        uint64_t x = b[j] ^ s, t = a[j] + x, u = t + carry;
-        carry = (uint64_t)(t < x) | (uint64_t)(u < t);
-        a[j] = u;
-    }
+    uint64_t s = (uint64_t)0 - (uint64_t)(sub != 0), w[CI_FIX_WORDS];
+    for (int j = 0; j < CI_FIX_WORDS; j++)
+        w[j] = b[j] ^ s;
+    ci_fix_add_words(a, w, (unsigned)(s & 1));
 }
 
 void ci_es_merge(esum *a, const esum *b)
