@@ -1070,6 +1070,7 @@ static void bad_rows(size_t n, size_t bad)
         {CI_ERR_MISSING, CI_FIELD_TEXT, "neither"},
         {CI_ERR_RANGE, CI_FIELD_CES, "ces 3.5"},
         {CI_ERR_RANGE, CI_FIELD_CES, "ces_direction 5"},
+        {CI_ERR_RANGE, -1, "theme"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         static colset saved;
@@ -1092,6 +1093,7 @@ static void bad_rows(size_t n, size_t bad)
             c->theme[bad] = -1;
             break;
         case 8: c->ces[bad] = 3.5; break;
+        case 10: c->theme[bad] = -2; break;
         case 9: /* a direction that matters only where a row has a CES */
             for (size_t i = 0; i < n; i++) {
                 c->direction[i] = 5;

@@ -277,7 +277,8 @@ static uint32_t day_code(const ci_analyzer *an, int64_t ts)
 {
     if (!an->buckets || ts == CI_TIME_NONE)
         return NO_DAY;
-    int64_t day = ci_floor_div(ts, 86400);
+    /* times since 1970 divide as unsigned numbers: a multiply, no fix-up */
+    int64_t day = ts >= 0 ? (int64_t)((uint64_t)ts / 86400) : ci_floor_div(ts, 86400);
     /* far outside any calendar a customer lives in: no bucket */
     if (day < INT32_MIN || day >= INT32_MAX)
         return NO_DAY;
@@ -1264,9 +1265,20 @@ static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, s
     uint32_t sentiment = 0;
     if (c->compound)
         plain &= check(c->compound + i, m, 0, 1, 0, &sentiment);
-    if (c->theme)
-        for (size_t k = 0; k < m; k++) /* -1, or below ntheme */
+    if (c->theme) { /* -1, or below ntheme */
+        size_t k = 0;
+#if defined(__SSE2__)
+        _Static_assert(CI_ANALYZER_MAX_THEMES <= INT32_MAX, "ntheme compares as an int32_t");
+        const __m128i none = _mm_set1_epi32(-2), n = _mm_set1_epi32((int32_t)an->ntheme);
+        for (; k + 4 <= m; k += 4) {
+            __m128i t = _mm_loadu_si128((const __m128i *)(const void *)(c->theme + i + k));
+            __m128i ok = _mm_and_si128(_mm_cmpgt_epi32(t, none), _mm_cmplt_epi32(t, n));
+            plain &= ~((uint32_t)(~_mm_movemask_ps(_mm_castsi128_ps(ok)) & 0xF) << k);
+        }
+#endif
+        for (; k < m; k++)
             plain &= ~((uint32_t)((uint64_t)((int64_t)c->theme[i + k] + 1) > an->ntheme) << k);
+    }
     if (c->text)
         for (size_t k = 0; k < m; k++) {
             const ci_str *t = &c->text[i + k];
