@@ -1127,6 +1127,12 @@ static inline cell_row cell_row_at(const ci_signal_columns *c, size_t i, int low
     return x;
 }
 
+/* The low m bits (m <= 32): one per row of a block. */
+static inline uint32_t block_rows(size_t m)
+{
+    return m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX;
+}
+
 /* Bit k for each row i + k (k < m <= 32) whose x = col[i + k] is absent
  * (NaN) or passes: a whole number in [lo, hi] when whole, zero or |x| in
  * [lo, hi] when not.  *present gets bit k for each x that is not NaN.  A
@@ -1165,7 +1171,7 @@ static uint32_t block_ok(const double *col, size_t m, double lo, double hi, int 
         ok |= (uint32_t)(pass | isnan(x)) << k;
         absent |= (uint32_t)isnan(x) << k;
     }
-    *present = ~absent & (m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX);
+    *present = ~absent & block_rows(m);
     return ok;
 }
 
@@ -1200,9 +1206,13 @@ __attribute__((target("avx2"))) static uint32_t block_ok_avx2(const double *col,
         ok |= (uint32_t)_mm256_movemask_pd(_mm256_or_pd(pass, nan)) << k;
         absent |= (uint32_t)_mm256_movemask_pd(nan) << k;
     }
-    uint32_t rest_present = 0, rest = k < m ? block_ok(col + k, m - k, lo, hi, whole, &rest_present) : 0;
-    *present = (~absent & (k < 32 ? ((uint32_t)1 << k) - 1 : UINT32_MAX)) | (k < 32 ? rest_present << k : 0);
-    return ok | (k < 32 ? rest << k : 0);
+    *present = ~absent & block_rows(k);
+    if (k < m) { /* then k < 32 */
+        uint32_t rest_present, rest = block_ok(col + k, m - k, lo, hi, whole, &rest_present);
+        *present |= rest_present << k;
+        ok |= rest << k;
+    }
+    return ok;
 }
 #endif
 
@@ -1239,7 +1249,7 @@ static uint32_t block_plain(const ci_analyzer *an, const ci_signal_columns *c, s
                             int ces_direction_ok, block_ok_fn *check)
 {
     _Static_assert(COLUMN_BLOCK <= 32, "a block's rows are the bits of a uint32_t");
-    uint32_t plain = m < 32 ? ((uint32_t)1 << m) - 1 : UINT32_MAX, any = 0;
+    uint32_t plain = block_rows(m), any = 0;
     if (c->nps) {
         uint32_t here;
         plain &= check(c->nps + i, m, 0, 10, 1, &here);
@@ -1636,6 +1646,17 @@ static uint32_t roll(ci_analyzer *an, uint32_t seg, int kind, uint32_t day, cons
     return e;
 }
 
+/* The bucket of kind k that the day with code `day` falls in: its first
+ * second in *start and its first day's code in *code; 0 when the analyzer
+ * keeps no such buckets or the day has none. */
+static int bucket_of(const ci_analyzer *an, int k, uint32_t day, int64_t *start, uint32_t *code)
+{
+    if (day == NO_DAY || !(an->buckets & (1u << k)) || !bucket_start(k, code_day(day) * 86400, start))
+        return 0;
+    *code = day_code(an, *start); /* a calendar start: in day_code()'s range */
+    return 1;
+}
+
 /* Room for n entries, and their keys. */
 static ci_status reserve_rolled(ci_analyzer *an, size_t n, uint64_t **keys, size_t *kcap)
 {
@@ -1744,15 +1765,11 @@ static ci_status rebuild(ci_analyzer *an)
             break;
         }
         uint32_t starts[NBUCKET_KINDS];
-        int have[NBUCKET_KINDS] = {0};
+        int have[NBUCKET_KINDS];
         for (int k = 0; k < NBUCKET_KINDS; k++) {
             int64_t start;
-            if (day != NO_DAY && (an->buckets & (1u << k)) &&
-                bucket_start(k, code_day(day) * 86400, &start)) {
-                have[k] = 1;
-                starts[k] = (uint32_t)(ci_floor_div(start, 86400) - (int64_t)INT32_MIN);
+            if ((have[k] = bucket_of(an, k, day, &start, &starts[k])))
                 bucket_note(a, &an->bl[k], start); /* room reserved */
-            }
         }
         stats cs;
         ci_cell_get(an, c, &cs);
@@ -1784,9 +1801,9 @@ static ci_status rebuild(ci_analyzer *an)
         roll(an, sid, 3, 0, src, themes, keys);
         for (int k = 1; k < NBUCKET_KINDS; k++) {
             int64_t start;
-            if ((an->buckets & (1u << k)) && bucket_start(k, code_day(day) * 86400, &start))
-                roll(an, sid, k, (uint32_t)(ci_floor_div(start, 86400) - (int64_t)INT32_MIN), src,
-                     themes, keys);
+            uint32_t code;
+            if (bucket_of(an, k, day, &start, &code))
+                roll(an, sid, k, code, src, themes, keys);
         }
     }
     ci_dealloc(a, keys);
