@@ -498,6 +498,60 @@ static void test_explanations_and_sentences(void **state)
     ci_lexicon_free(l);
 }
 
+/* Words of every length around the scorer's in-slot key sizes (1-3, 4-8,
+ * 9-16 bytes, and longer ones through the general map), each with its own
+ * valence: each must find exactly its own entry, and a word differing only
+ * in its last, first or middle byte none.  Capitalized forms are read from
+ * the tokenizer's lower-cased copy, the others from the text itself. */
+static void test_word_lengths(void **state)
+{
+    (void)state;
+    char lexsrc[4096] = "", word[32], text[64];
+    size_t o = 0;
+    for (int n = 1; n <= 24; n++) {
+        for (int i = 0; i < n; i++)
+            word[i] = (char)('a' + (i * 7 + n) % 26);
+        o += (size_t)snprintf(lexsrc + o, sizeof lexsrc - o, "%.*s\t%d.%d\n", n, word, n / 10,
+                              n % 10);
+    }
+    ci_lexicon *l;
+    ci_diag d;
+    assert_int_equal(load(NULL, lexsrc, CI_LEXICON_SIMPLE, &l, &d), CI_OK);
+    ci_sentiment *s = scorer(l, 0, 1, 0);
+    for (int n = 1; n <= 24; n++) {
+        for (int i = 0; i < n; i++)
+            word[i] = (char)('a' + (i * 7 + n) % 26);
+        for (int variant = 0; variant < 5; variant++) {
+            memcpy(text, word, (size_t)n);
+            if (variant == 1)
+                text[0] = (char)(text[0] - 'a' + 'A'); /* same word */
+            else if (variant == 2)
+                text[n - 1] = text[n - 1] == 'z' ? 'y' : (char)(text[n - 1] + 1);
+            else if (variant == 3)
+                text[0] = text[0] == 'z' ? 'y' : (char)(text[0] + 1);
+            else if (variant == 4)
+                text[n / 2] = text[n / 2] == 'z' ? 'y' : (char)(text[n / 2] + 1);
+            text[n] = '\0';
+            ci_sentiment_result r = score(s, text);
+            /* a changed letter may hit another length's word only if the
+             * lengths match, and every length has one word */
+            if (variant >= 2) {
+                assert_int_equal(r.n_contributions, 0);
+                continue;
+            }
+            assert_int_equal(r.n_contributions, 1);
+            ci_contribution c;
+            ci_contribution_init(&c);
+            assert_int_equal(ci_sentiment_contribution(s, 0, &c), CI_OK);
+            assert_int_equal(c.term_len, (size_t)n);
+            assert_memory_equal(c.term, word, (size_t)n);
+            assert_true(fabs(c.base - n / 10.0) < 1e-12);
+        }
+    }
+    ci_sentiment_free(s);
+    ci_lexicon_free(l);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -616,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_native_rules),
         cmocka_unit_test(test_intents),
         cmocka_unit_test(test_explanations_and_sentences),
+        cmocka_unit_test(test_word_lengths),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_scoring_alloc_failures),
         cmocka_unit_test(test_no_allocation_in_steady_state),

@@ -41,6 +41,7 @@ CI_API void ci_lexicon_free(ci_lexicon *lex)
     ci_u64map_free(&lex->phrase_next, &a);
     ci_u64map_free(&lex->intent_next, &a);
     ci_dealloc(&a, lex->intent_bits);
+    ci_dealloc(&a, lex->words);
     ci_dealloc(&a, lex->intent_first);
     ci_dealloc(&a, lex->intent_strength);
     ci_dealloc(&a, lex->raw_vals);
@@ -589,6 +590,39 @@ static ci_status word_entry(ci_lexicon *l, const char *w, size_t n, uint32_t *en
     return CI_OK;
 }
 
+/* Fill l->words with the short norm keys (see ci_lexicon). */
+static ci_status index_words(ci_lexicon *l)
+{
+    size_t n = 0, nslots = 16;
+    unsigned bits = 4;
+    for (size_t i = 0; i < l->norm.count; i++)
+        n += l->norm.entries[i].len <= LEX_WORD_MAX;
+    while (nslots < 2 * n) { /* load at most 1/2 */
+        nslots *= 2;
+        bits++;
+    }
+    ci_dealloc(&l->a, l->words);
+    if (!(l->words = ci_malloc(&l->a, nslots * sizeof *l->words)))
+        return CI_ERR_NOMEM;
+    for (size_t i = 0; i < nslots; i++)
+        l->words[i] = (lex_word_slot){0, 0, UINT32_MAX, -1};
+    l->words_mask = nslots - 1;
+    l->words_shift = 64 - bits;
+    for (size_t e = 0; e < l->norm.count; e++) {
+        size_t kl;
+        const char *k = ci_strmap_key(&l->norm, e, &kl);
+        if (kl > LEX_WORD_MAX)
+            continue;
+        uint64_t k0, k1;
+        ci_lex_key16(k, kl, &k0, &k1);
+        size_t i = (size_t)(ci_lex_key_hash(k0, k1, kl) >> l->words_shift);
+        while (l->words[i].len != UINT32_MAX)
+            i = (i + 1) & l->words_mask;
+        l->words[i] = (lex_word_slot){k0, k1, (uint32_t)kl, (int32_t)e};
+    }
+    return CI_OK;
+}
+
 /* Offset of the last space in k[0..n), or n when there is none. */
 static size_t last_space(const char *k, size_t n)
 {
@@ -686,7 +720,7 @@ static ci_status lex_index(ci_lexicon *l)
             continue; /* not a first step on a word */
         l->intent_first[ci_strmap_find(&l->norm, k, kl)] = (uint32_t)i + 1; /* added above */
     }
-    return CI_OK;
+    return index_words(l);
 }
 
 static ci_status new_lexicon(const ci_allocator *alloc, const ci_lexicon *base, ci_lexicon **out)

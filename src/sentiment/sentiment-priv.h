@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../common/alloc-priv.h"
 #include "../common/strmap-priv.h"
@@ -48,6 +49,16 @@ typedef struct lex_value {
 
 enum { INTENT_STAR = 1, INTENT_STRONG = 2 };
 
+/* A norm key of up to 16 bytes, zero-padded, beside its entry (see
+ * ci_lexicon.words). */
+typedef struct lex_word_slot {
+    uint64_t k0, k1;
+    uint32_t len;   /* UINT32_MAX: an empty slot */
+    int32_t entry;
+} lex_word_slot;
+
+#define LEX_WORD_MAX 16
+
 struct ci_lexicon {
     ci_alloc a;
     /* Keys exactly as loaded: what VADER's dict lookups see. */
@@ -67,6 +78,14 @@ struct ci_lexicon {
      * or an intent pattern has a norm entry (with no flags when it is in the
      * lexicon only as part of one); built by lex_index(). */
     u64map phrase_next;
+    /* Every norm key of up to LEX_WORD_MAX bytes again, in an open-addressing
+     * table that holds the key bytes in the slot: the scorer looks up each
+     * word of each text, nearly all are that short, and a probe then costs
+     * two compares instead of hashing bytes and reading the key arena.
+     * words_shift turns a 64-bit hash into a slot (the top bits). */
+    lex_word_slot *words;
+    size_t words_mask;
+    unsigned words_shift;
     /* Emoji -> text description (VADER's emoji lexicon). */
     ci_strmap emoji;
     uint32_t *emoji_desc;  /* per emoji entry: offset+1 into desc arena, len */
@@ -93,6 +112,50 @@ struct ci_lexicon {
      * without hashing. */
     uint32_t *intent_first;
 };
+
+/* The bytes of a key of at most 16 bytes as two zero-padded words, read
+ * without touching a byte past s + n. */
+static inline void ci_lex_key16(const char *s, size_t n, uint64_t *k0, uint64_t *k1)
+{
+    uint64_t a = 0, b = 0;
+    if (n > 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        b >>= 8 * (16 - n);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x | (uint64_t)y << (8 * (n - 4));
+    } else if (n) {
+        a = (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] << (8 * (n / 2)) |
+            (uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1));
+    }
+    *k0 = a;
+    *k1 = b;
+}
+
+static inline uint64_t ci_lex_key_hash(uint64_t k0, uint64_t k1, size_t n)
+{
+    return ((k0 ^ n) * 0x9E3779B97F4A7C15ull) ^ (k1 * 0xFF51AFD7ED558CCDull);
+}
+
+/* The norm entry of key s[0..n), or -1. */
+static inline long ci_lex_word(const ci_lexicon *lex, const char *s, size_t n)
+{
+    if (n > LEX_WORD_MAX)
+        return ci_strmap_find(&lex->norm, s, n);
+    uint64_t k0, k1;
+    ci_lex_key16(s, n, &k0, &k1);
+    for (size_t i = (size_t)(ci_lex_key_hash(k0, k1, n) >> lex->words_shift);;
+         i = (i + 1) & lex->words_mask) {
+        const lex_word_slot *sl = &lex->words[i];
+        if (sl->k0 == k0 && sl->k1 == k1 && sl->len == n)
+            return sl->entry;
+        if (sl->len == UINT32_MAX)
+            return -1;
+    }
+}
 
 int ci_lexicon_raw_valence(const ci_lexicon *lex, const char *key, size_t len, double *v);
 const char *ci_lexicon_emoji(const ci_lexicon *lex, const char *key, size_t len, size_t *dlen);

@@ -25,10 +25,11 @@
 
 enum { T_ITEM = 1, T_PUNCT = 2 };
 
-/* One token of the text, with its normalized form copied out. */
+/* One token of the text. */
 typedef struct ntok {
+    const char *norm;      /* normalized text: in the caller's text, or the arena */
     uint32_t off, len;     /* in the caller's text */
-    uint32_t noff, nlen;   /* normalized text in the arena */
+    uint32_t noff, nlen;   /* where norm is in the arena, if it is there */
     uint32_t sentence;
     int32_t entry;         /* norm-map entry of the token's text (items only), or -1 */
     uint16_t flags;        /* CI_TOKEN_* */
@@ -39,6 +40,7 @@ typedef struct ntok {
 typedef struct nitem {
     uint32_t tok;          /* first token */
     uint32_t span;         /* tokens covered (a phrase covers several) */
+    uint32_t sentence;
     int32_t entry;         /* norm-map entry of the matched term, or -1 */
     double base;
     float scalar;          /* booster/dampener scalar, or 0 */
@@ -85,7 +87,8 @@ struct ci_sentiment {
     double *vals;
     size_t vals_cap;
     uint32_t *widx;            /* token index of each word-like token */
-    size_t widx_cap;
+    size_t nwords, widx_cap;
+    size_t intent_starts;      /* words that start an intent pattern */
 };
 
 static const char *const intent_names[CI_INTENT_COUNT] = {
@@ -205,13 +208,42 @@ static int is_item_kind(int kind)
 /* Tokens taken from the tokenizer per call. */
 #define TOKEN_BATCH 64
 
+/* memcpy(), in line for the short words it nearly always copies: loads
+ * that overlap rather than a call or a loop. */
+static inline void copy_bytes(char *d, const char *src, size_t n)
+{
+    if (n > 16) {
+        memcpy(d, src, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n) {
+        char a = src[0], b = src[n / 2], c = src[n - 1];
+        d[0] = a;
+        d[n / 2] = b;
+        d[n - 1] = c;
+    }
+}
+
 /* Tokenize the whole text and cut it into sentences: after ".", "!" or "?"
  * runs, and at line breaks.  Each word-like token is looked up once here;
- * the rules, phrases and intents all work from that entry. */
+ * the rules, phrases and intents all work from that entry.  Normalized text
+ * that is in the caller's text already (lower-case ASCII, most of it) is
+ * used where it is; the rest is copied to the arena, as the tokenizer's
+ * views of it end with the next batch. */
 static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
 {
     ci_status st;
-    s->ntoks = s->arena_len = s->nsents = s->nspans = 0;
+    s->ntoks = s->arena_len = s->nsents = s->nspans = s->nwords = s->intent_starts = 0;
     ci_tokenizer_reset(s->tok);
     if ((st = ci_tokenizer_feed(s->tok, text, len)) != CI_OK ||
         (st = ci_tokenizer_finish(s->tok)) != CI_OK)
@@ -220,21 +252,24 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
     ci_token_init(&tb[0]);
     /* the VADER-compatible scorer reads the text its own way: entries are
      * then only for intents, if the lexicon has any */
-    int lookup = !s->opts.vader_compat || s->lex->intents.count;
+    const ci_lexicon *lex = s->lex;
+    int lookup = !s->opts.vader_compat || lex->intents.count;
     uint32_t sentence = 0;
-    int boundary = 0;
-    uint64_t prev_end = 0;
+    int boundary = 0, copied = 0;
+    /* the next line break: one between two tokens ends a sentence */
+    const char *nl = len ? memchr(text, '\n', len) : NULL;
+    uint64_t next_nl = nl ? (uint64_t)(nl - text) : UINT64_MAX;
     size_t nb;
     while ((st = ci_tokenizer_next_batch(s->tok, tb, TOKEN_BATCH, &nb)) == CI_OK) {
+        if ((s->ntoks + nb > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + nb)) != CI_OK) ||
+            (s->ntoks + nb > s->widx_cap && (st = GROW(s, widx, widx_cap, s->ntoks + nb)) != CI_OK))
+            return st;
         for (size_t ti = 0; ti < nb; ti++) {
             const ci_token *t = &tb[ti];
-            if (s->ntoks && !boundary) {
-                /* a line break between tokens also ends a sentence */
-                for (uint64_t k = prev_end; k < t->offset; k++)
-                    if (text[k] == '\n') {
-                        boundary = 1;
-                        break;
-                    }
+            if (next_nl < t->offset) {
+                boundary |= s->ntoks != 0;
+                nl = memchr(text + t->offset, '\n', len - t->offset);
+                next_nl = nl ? (uint64_t)(nl - text) : UINT64_MAX;
             }
             if (boundary) {
                 sentence++;
@@ -248,27 +283,37 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 q->first_tok = (uint32_t)s->ntoks;
                 q->off = t->offset;
             }
-            if ((s->ntoks + 1 > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + 1)) != CI_OK) ||
-                (s->arena_len + t->norm_len > s->arena_cap &&
-                 (st = GROW(s, arena, arena_cap, s->arena_len + t->norm_len)) != CI_OK))
-                return st;
             ntok *k = &s->toks[s->ntoks++];
+            k->norm = t->norm;
+            uintptr_t at = (uintptr_t)t->norm - (uintptr_t)text; /* wraps when before it */
+            if (at > len || t->norm_len > len - at) {
+                if (s->arena_len + t->norm_len > s->arena_cap &&
+                    (st = GROW(s, arena, arena_cap, s->arena_len + t->norm_len)) != CI_OK)
+                    return st;
+                copy_bytes(s->arena + s->arena_len, t->norm, t->norm_len);
+                k->norm = NULL; /* set once the arena stops moving */
+                k->noff = (uint32_t)s->arena_len;
+                s->arena_len += t->norm_len;
+                copied = 1;
+            }
             k->off = (uint32_t)t->offset;
             k->len = (uint32_t)t->length;
-            k->noff = (uint32_t)s->arena_len;
             k->nlen = (uint32_t)t->norm_len;
             k->kind = (uint8_t)t->kind;
             k->flags = (uint16_t)t->flags;
             k->sentence = sentence;
-            k->entry = lookup && is_item_kind(t->kind)
-                           ? (int32_t)ci_strmap_find(&s->lex->norm, t->norm, t->norm_len)
-                           : -1;
-            memcpy(s->arena + s->arena_len, t->norm, t->norm_len);
-            s->arena_len += t->norm_len;
-            prev_end = t->offset + t->length;
+            k->entry = -1;
+            if (is_item_kind(t->kind)) {
+                s->widx[s->nwords++] = (uint32_t)(s->ntoks - 1);
+                if (lookup) {
+                    k->entry = (int32_t)ci_lex_word(lex, t->norm, t->norm_len);
+                    s->intent_starts += k->entry >= 0 && lex->intent_first[k->entry];
+                }
+            }
+            uint64_t end = t->offset + t->length;
             sentence_span *q = &s->sents[sentence];
             q->end_tok = (uint32_t)s->ntoks;
-            q->len = (size_t)(prev_end - q->off);
+            q->len = (size_t)(end - q->off);
             if (t->kind == CI_TOKEN_PUNCT) {
                 for (size_t b = 0; b < t->norm_len; b++) {
                     q->ep += t->norm[b] == '!';
@@ -279,17 +324,16 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
             }
         }
     }
+    if (copied)
+        for (size_t i = 0; i < s->ntoks; i++)
+            if (!s->toks[i].norm)
+                s->toks[i].norm = s->arena + s->toks[i].noff;
     return st == CI_DONE ? CI_OK : st;
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Native scoring                                                          */
 /* ------------------------------------------------------------------------ */
-
-static const char *tok_norm(const ci_sentiment *s, const ntok *k)
-{
-    return s->arena + k->noff;
-}
 
 /* Collapse runs of 3+ identical bytes to `keep` ("sooo" -> "soo" -> "so"). */
 static size_t deelongate(const char *in, size_t n, char *out, int keep)
@@ -342,13 +386,13 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
         *entry = e;
         return;
     }
-    const char *w = tok_norm(s, k);
+    const char *w = k->norm;
     size_t wl = k->nlen;
     if ((k->flags & CI_TOKEN_ELONGATED) && wl <= 256) {
         char buf[256];
         for (int keep = 2; keep >= 1; keep--) {
             size_t n = deelongate(w, wl, buf, keep);
-            long de = ci_strmap_find(&lex->norm, buf, n);
+            long de = ci_lex_word(lex, buf, n);
             if (de >= 0 && (lex->norm_vals[de].flags & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR))) {
                 *entry = de;
                 return;
@@ -356,16 +400,16 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
         }
     }
     if (k->kind == CI_TOKEN_HASHTAG && wl > 1) {
-        long he = ci_strmap_find(&lex->norm, w + 1, wl - 1);
+        long he = ci_lex_word(lex, w + 1, wl - 1);
         if (he >= 0 && (lex->norm_vals[he].flags & LEX_VALENCE))
             *entry = he;
     }
 }
 
-static int has_two_letters(const ci_sentiment *s, const ntok *k)
+static int has_two_letters(const ntok *k)
 {
     int letters = 0;
-    const char *n = tok_norm(s, k);
+    const char *n = k->norm;
     for (size_t i = 0; i < k->nlen; i++)
         letters += (uint8_t)n[i] >= 0x80 || (n[i] >= 'a' && n[i] <= 'z');
     return letters >= 2;
@@ -389,10 +433,13 @@ static ci_status build_items(ci_sentiment *s)
         if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
             return st;
         nitem *it = &s->items[s->nitems++];
-        memset(it, 0, sizeof *it);
         it->tok = (uint32_t)ti;
         it->span = span;
+        it->sentence = k->sentence;
         it->entry = (int32_t)e;
+        it->base = 0;
+        it->scalar = 0;
+        it->negator = (k->flags & CI_TOKEN_NEGATION) != 0;
         if (e >= 0) {
             const lex_value *v = &lex->norm_vals[e];
             if (v->flags & LEX_VALENCE)
@@ -402,9 +449,7 @@ static ci_status build_items(ci_sentiment *s)
             if (v->flags & LEX_NEGATOR)
                 it->negator = 1;
         }
-        if (k->flags & CI_TOKEN_NEGATION)
-            it->negator = 1;
-        it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(s, k);
+        it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
         /* the token's own word, even where it starts a phrase */
         it->rules = k->entry >= 0 ? lex->norm_vals[k->entry].rules : 0;
         if (span > 1)
@@ -514,7 +559,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
     for (size_t i = 0; i < n; i++)
         caps += s->items[i].caps;
     for (size_t i = 0; i < n && caps; i++)
-        cased += has_two_letters(s, &s->toks[s->items[i].tok]);
+        cased += has_two_letters(&s->toks[s->items[i].tok]);
     int cap_diff = caps > 0 && caps < cased;
 
     /* Sentences over items. */
@@ -522,7 +567,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
     for (size_t q = 0; q < nsent; q++) {
         sentence_span *sp = &s->sents[q];
         sp->first_item = (uint32_t)it_i;
-        while (it_i < n && s->toks[s->items[it_i].tok].sentence == q)
+        while (it_i < n && s->items[it_i].sentence == q)
             it_i++;
         sp->end_item = (uint32_t)it_i;
         ep += sp->ep;
@@ -647,17 +692,11 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
     double miss[CI_INTENT_COUNT];
     for (int k = 0; k < CI_INTENT_COUNT; k++)
         miss[k] = 1.0;
-    if (lex->intents.count == 0)
-        goto done;
-    size_t nw = 0;
-    ci_status st;
-    if ((st = GROW(s, widx, widx_cap, s->ntoks + 1)) != CI_OK)
-        return st;
-    for (size_t t = 0; t < s->ntoks; t++)
-        if (is_item_kind(s->toks[t].kind))
-            s->widx[nw++] = (uint32_t)t;
+    int star_first = lex->intents.count && (lex->intent_bits[0] & INTENT_STAR);
+    if (!s->intent_starts && !star_first)
+        goto done; /* no pattern can start in this text */
+    size_t nw = s->nwords;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
-    int star_first = lex->intent_bits[0] & INTENT_STAR;
     for (size_t i = 0; i < nw; i++) {
         const ntok *first = &s->toks[s->widx[i]];
         if (!star_first && (first->entry < 0 || !lex->intent_first[first->entry]))

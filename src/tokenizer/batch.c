@@ -231,7 +231,8 @@ typedef struct win {
     uint64_t elong;     /* the first of three equal letters */
     uint64_t starts;    /* word starts and every other byte but separators */
     const uint8_t *lw;  /* q, lower-cased when it has capitals */
-    const char *view;   /* where word views point: the chunk or lw */
+    const char *view;   /* the chunk at base: where views of tokens without
+                           capitals point (lw for the others) */
 } win;
 
 /* The masks derived from w->m, for a scan from offset 0. */
@@ -288,7 +289,7 @@ static int window_tokens(ci_tokenizer *t, const win *w, unsigned from, batch_out
         }
         starts = (starts & (~(uint64_t)0 << from)) | (bit & ~w->m.ws);
     }
-    const char *view = w->view;
+    const char *view = w->view, *lview = (const char *)lw;
     const uint64_t base_off = t->chunk_offset + w->base;
     const size_t known = w->known;
     unsigned last_end = from;
@@ -300,6 +301,7 @@ static int window_tokens(ci_tokenizer *t, const win *w, unsigned from, batch_out
         unsigned e;
         int kind;
         unsigned flags = 0;
+        uint64_t mu = 0;
         uint8_t c = q[s];
         if ((wx >> s) & 1) {
             if (c == '_') {
@@ -320,7 +322,8 @@ static int window_tokens(ci_tokenizer *t, const win *w, unsigned from, batch_out
                 break;
             }
             uint64_t r = span(s, e);
-            uint64_t ma = alpha & r, mu = upper & r;
+            uint64_t ma = alpha & r;
+            mu = upper & r;
             unsigned len = e - s;
             /* Branch-free where the answer changes from token to token:
              * mispredictions, not instructions, were the cost here. */
@@ -365,7 +368,10 @@ static int window_tokens(ci_tokenizer *t, const win *w, unsigned from, batch_out
         o->flags = flags;
         o->offset = base_off + s;
         o->length = e - s;
-        o->norm = view + s; /* lower-casing leaves punctuation alone */
+        /* a view into the chunk lasts as long as the chunk: hosts that keep
+         * tokens beyond the batch (the scorer) then copy only the words
+         * with capitals */
+        o->norm = (mu ? lview : view) + s;
         o->norm_len = e - s;
         bo->p += bo->stride;
         last_end = e;
@@ -459,9 +465,8 @@ static int windows(ci_tokenizer *t, masks_fn *masks_of, batch_out *bo, size_t *a
         }
         masks_of(w.q, &w.m);
         win_derive(&w);
-        /* Lower-cased once per window when it has capitals; the views of
-         * all its words then point there, the same bytes for lower-case
-         * words. */
+        /* Lower-cased once per window when it has capitals, for the views
+         * of the words that have some. */
         w.lw = w.q;
         w.view = (const char *)t->chunk + w.base;
         if (w.m.upper) {
@@ -469,7 +474,6 @@ static int windows(ci_tokenizer *t, masks_fn *masks_of, batch_out *bo, size_t *a
             lower64(w.q, w.m.upper, low);
             *arena_used += WIN_READ;
             w.lw = low;
-            w.view = (const char *)low;
         }
         unsigned from = 0, resume;
         for (;;) {
