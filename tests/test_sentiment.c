@@ -386,6 +386,28 @@ static void test_phrase_and_intent_steps(void **state)
     assert_true(r.intent_flags & (1u << CI_INTENT_CONFUSION));
     assert_false(r.intent_flags & (1u << CI_INTENT_CHURN));
     ci_sentiment_free(s);
+
+    /* a pattern that starts with "*": any word starts it, and the walk
+     * from every word must try it */
+    ci_lexicon *star = NULL;
+    const char *star_text = "@intent\turgency\t* blorf\t0.6\n@intent\tchurn\tzib\t0.5\n";
+    assert_int_equal(ci_lexicon_load_buffer(empty, star_text, strlen(star_text), CI_LEXICON_SIMPLE,
+                                            NULL, &star, NULL),
+                     CI_OK);
+    s = scorer(star, 0, 0, 0);
+    r = score(s, "so blorf");
+    assert_int_equal(r.intent_flags, 1u << CI_INTENT_URGENCY);
+    assert_true(fabs(r.intent[CI_INTENT_URGENCY] - 0.6) < 1e-6);
+    r = score(s, "blorf"); /* nothing before it */
+    assert_int_equal(r.intent_flags, 0);
+    r = score(s, "zib blorf"); /* a word with a pattern of its own, then "*" */
+    assert_int_equal(r.intent_flags, (1u << CI_INTENT_URGENCY) | (1u << CI_INTENT_CHURN));
+    r = score(s, "a blorf and b blorf"); /* twice: 1 - 0.4 * 0.4 */
+    assert_true(fabs(r.intent[CI_INTENT_URGENCY] - 0.84) < 1e-6);
+    r = score(s, "never x blorf");
+    assert_int_equal(r.intent_flags, 0);
+    ci_sentiment_free(s);
+    ci_lexicon_free(star);
     ci_lexicon_free(over);
     ci_lexicon_free(base);
     ci_lexicon_free(empty);

@@ -426,10 +426,17 @@ static ci_status build_items(ci_sentiment *s)
             ti++;
             continue;
         }
-        size_t end_tok = s->sents[k->sentence].end_tok; /* phrases never cross a sentence */
-        long e;
-        uint32_t span;
-        match_item(s, ti, end_tok, &e, &span);
+        long e = k->entry;
+        uint32_t span = 1;
+        unsigned ef = e >= 0 ? lex->norm_vals[e].flags : 0;
+        /* Most words are a lexicon term on their own or nothing at all:
+         * only phrase starts and words with other forms need a search. */
+        if ((ef & LEX_PREFIX) || (!(ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) &&
+                                  ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
+            /* phrases never cross a sentence */
+            match_item(s, ti, s->sents[k->sentence].end_tok, &e, &span);
+        else if (!(ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)))
+            e = -1;
         if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
             return st;
         nitem *it = &s->items[s->nitems++];
@@ -681,11 +688,29 @@ static int intent_negated(const ci_sentiment *s, size_t t0)
     return 0;
 }
 
+/* A pattern (or a prefix that is one) matched from word i: its strengths
+ * count unless a negator comes before word i. */
+static void intent_hit(const ci_sentiment *s, size_t i, long e, int *negated, double *miss)
+{
+    const ci_lexicon *lex = s->lex;
+    if (!(lex->intent_bits[e + 1] & INTENT_STRONG))
+        return;
+    if (*negated < 0)
+        *negated = intent_negated(s, s->widx[i]);
+    if (*negated)
+        return;
+    const float *str = lex->intent_strength[e];
+    for (int q = 0; q < CI_INTENT_COUNT; q++)
+        if (str[q] > 0)
+            miss[q] *= 1.0 - (double)str[q];
+}
+
 /* Patterns are matched on word-like tokens, with "*" standing for any one
  * word.  The walk from each word follows the lexicon's intent steps on the
  * tokens' entries (every prefix of a pattern is a step), so it stops as
  * soon as no pattern can continue.  A negator in the three words before a
- * match cancels it ("I'm not confused"). */
+ * match cancels it ("I'm not confused").  Strengths combine as
+ * 1 - prod(1 - strength), in the order of the walk. */
 static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
 {
     const ci_lexicon *lex = s->lex;
@@ -699,43 +724,42 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
     for (size_t i = 0; i < nw; i++) {
         const ntok *first = &s->toks[s->widx[i]];
-        if (!star_first && (first->entry < 0 || !lex->intent_first[first->entry]))
+        uint32_t f = first->entry >= 0 ? lex->intent_first[first->entry] : 0;
+        if (!f && !star_first)
             continue; /* most words start no pattern */
-        /* candidates: intents entry + 1 of each live prefix (0: none yet) */
+        /* live prefixes: intents entry + 1 of each */
         uint32_t buf[2][32], *cand = buf[0], *next = buf[1];
-        size_t ncand = 1;
-        cand[0] = 0;
+        size_t ncand = 0;
         int negated = -1; /* not known yet */
-        uint32_t sentence = first->sentence;
-        for (size_t j = i; j < nw && j < i + maxw && ncand; j++) {
+        long e;
+        /* the first word: its own step, then the "*" step */
+        if (f) {
+            intent_hit(s, i, (long)f - 1, &negated, miss);
+            cand[ncand++] = f;
+        }
+        if (star_first && (e = ci_u64map_get(&lex->intent_next, LEX_ANY_WORD)) >= 0) {
+            intent_hit(s, i, e, &negated, miss);
+            cand[ncand++] = (uint32_t)e + 1;
+        }
+        size_t jend = nw - i > maxw ? i + maxw : nw;
+        for (size_t j = i + 1; j < jend && ncand; j++) {
             const ntok *k = &s->toks[s->widx[j]];
-            if (k->sentence != sentence)
+            if (k->sentence != first->sentence)
                 break;
-            size_t nnext = 0;
-            /* the step on the word itself, and the "*" step: each looked up
-             * only where the lexicon has one (most words are in no pattern) */
+            /* the step on the word and the "*" step, each looked up only
+             * where the lexicon has one (most words are in no pattern) */
             int later = k->entry >= 0 && (lex->norm_vals[k->entry].flags & LEX_INTENT_LATER);
+            size_t nnext = 0;
             for (size_t c = 0; c < ncand; c++) {
-                for (int alt = 0; alt < 2 && nnext < 32; alt++) {
-                    long e = -1;
-                    if (alt) {
-                        if (lex->intent_bits[cand[c]] & INTENT_STAR)
-                            e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | LEX_ANY_WORD);
-                    } else if (!cand[c]) {
-                        e = k->entry >= 0 ? (long)lex->intent_first[k->entry] - 1 : -1;
-                    } else if (later) {
-                        e = ci_u64map_get(&lex->intent_next, (uint64_t)cand[c] << 32 | (uint32_t)k->entry);
-                    }
-                    if (e < 0)
-                        continue;
-                    if (lex->intent_bits[e + 1] & INTENT_STRONG) {
-                        if (negated < 0)
-                            negated = intent_negated(s, s->widx[i]);
-                        const float *str = lex->intent_strength[e];
-                        for (int q = 0; q < CI_INTENT_COUNT && !negated; q++)
-                            if (str[q] > 0)
-                                miss[q] *= 1.0 - (double)str[q];
-                    }
+                uint64_t from = (uint64_t)cand[c] << 32;
+                if (later && nnext < 32 &&
+                    (e = ci_u64map_get(&lex->intent_next, from | (uint32_t)k->entry)) >= 0) {
+                    intent_hit(s, i, e, &negated, miss);
+                    next[nnext++] = (uint32_t)e + 1;
+                }
+                if ((lex->intent_bits[cand[c]] & INTENT_STAR) && nnext < 32 &&
+                    (e = ci_u64map_get(&lex->intent_next, from | LEX_ANY_WORD)) >= 0) {
+                    intent_hit(s, i, e, &negated, miss);
                     next[nnext++] = (uint32_t)e + 1;
                 }
             }

@@ -512,6 +512,11 @@ CI_API ci_status ci_tokenizer_next_batch(ci_tokenizer *t, ci_token *tokens, size
     size_t stride = tokens[0].struct_size;
     if (stride < CI_TOKEN_V1_SIZE || stride % _Alignof(ci_token) != 0)
         return CI_ERR_STRUCT_SIZE;
+    ci_status st = CI_OK;
+    /* The call that follows the last tokens (most calls, for short texts):
+     * answered without setting up a batch. */
+    if (ci_tok_drained(t, &st))
+        return st;
     if (!t->arena) {
         t->arena = ci_calloc(&t->a, 1, ARENA_BYTES);
         if (!t->arena)
@@ -521,7 +526,6 @@ CI_API ci_status ci_tokenizer_next_batch(ci_tokenizer *t, ci_token *tokens, size
     batch_out bo = {(unsigned char *)tokens, stride, cap};
     masks_fn *masks_of = pick_masks();
     size_t used = 0;
-    ci_status st = CI_OK;
     while (bo.left) {
         if (t->carry_len == 0 && !t->st.cont_kind && t->chunk) {
             int ws = windows(t, masks_of, &bo, &used, &st);

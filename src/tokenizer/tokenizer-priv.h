@@ -48,6 +48,18 @@ struct ci_tokenizer {
     size_t arena_cap;
 };
 
+/* When no byte is left to scan (nothing carried, the chunk used up): let
+ * the chunk go and say whether the stream is done or needs more. */
+static inline int ci_tok_drained(ci_tokenizer *t, ci_status *st)
+{
+    if (t->carry_len || t->chunk_pos != t->chunk_len)
+        return 0;
+    t->chunk = NULL;
+    t->chunk_len = t->chunk_pos = 0;
+    *st = t->finished ? CI_DONE : CI_MORE;
+    return 1;
+}
+
 /* ci_token as the first header declared it. */
 #define CI_TOKEN_V1_SIZE (offsetof(ci_token, norm_len) + sizeof(size_t))
 

@@ -1467,11 +1467,9 @@ static NOINLINE ci_status next_slow(ci_tokenizer *t, ci_token *out)
     scan_out o;
     for (;;) {
         if (t->carry_len == 0) {
-            if (t->chunk_pos == t->chunk_len) {
-                t->chunk = NULL;
-                t->chunk_len = t->chunk_pos = 0;
-                return t->finished ? CI_DONE : CI_MORE;
-            }
+            ci_status done;
+            if (ci_tok_drained(t, &done))
+                return done;
             window w = {t->chunk + t->chunk_pos, t->chunk_len - t->chunk_pos, t->finished};
             scan(&w, &t->st, &o);
             if (o.res == S_NEED && w.n - o.skip > CARRY_CAP) {
