@@ -208,32 +208,6 @@ static int is_item_kind(int kind)
 /* Tokens taken from the tokenizer per call. */
 #define TOKEN_BATCH 64
 
-/* memcpy(), in line for the short words it nearly always copies: loads
- * that overlap rather than a call or a loop. */
-static inline void copy_bytes(char *d, const char *src, size_t n)
-{
-    if (n > 16) {
-        memcpy(d, src, n);
-    } else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, src, 4);
-        memcpy(&b, src + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else if (n) {
-        char a = src[0], b = src[n / 2], c = src[n - 1];
-        d[0] = a;
-        d[n / 2] = b;
-        d[n - 1] = c;
-    }
-}
-
 /* Tokenize the whole text and cut it into sentences: after ".", "!" or "?"
  * runs, and at line breaks.  Each word-like token is looked up once here;
  * the rules, phrases and intents all work from that entry.  Normalized text
@@ -290,7 +264,7 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 if (s->arena_len + t->norm_len > s->arena_cap &&
                     (st = GROW(s, arena, arena_cap, s->arena_len + t->norm_len)) != CI_OK)
                     return st;
-                copy_bytes(s->arena + s->arena_len, t->norm, t->norm_len);
+                memcpy(s->arena + s->arena_len, t->norm, t->norm_len);
                 k->norm = NULL; /* set once the arena stops moving */
                 k->noff = (uint32_t)s->arena_len;
                 s->arena_len += t->norm_len;
@@ -429,13 +403,14 @@ static ci_status build_items(ci_sentiment *s)
         long e = k->entry;
         uint32_t span = 1;
         unsigned ef = e >= 0 ? lex->norm_vals[e].flags : 0;
+        int scored = (ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) != 0;
         /* Most words are a lexicon term on their own or nothing at all:
          * only phrase starts and words with other forms need a search. */
-        if ((ef & LEX_PREFIX) || (!(ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) &&
-                                  ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
+        if ((ef & LEX_PREFIX) ||
+            (!scored && ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
             /* phrases never cross a sentence */
             match_item(s, ti, s->sents[k->sentence].end_tok, &e, &span);
-        else if (!(ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)))
+        else if (!scored)
             e = -1;
         if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
             return st;
@@ -705,6 +680,21 @@ static void intent_hit(const ci_sentiment *s, size_t i, long e, int *negated, do
             miss[q] *= 1.0 - (double)str[q];
 }
 
+/* The step from prefix `from` (intents entry + 1) on `word` (a norm entry,
+ * or LEX_ANY_WORD), if the lexicon has it: counted, and kept as a live
+ * prefix in next[] (room for 32). */
+static void intent_step(const ci_sentiment *s, size_t i, uint32_t from, uint32_t word,
+                        int *negated, double *miss, uint32_t *next, size_t *nnext)
+{
+    if (*nnext >= 32)
+        return;
+    long e = ci_u64map_get(&s->lex->intent_next, (uint64_t)from << 32 | word);
+    if (e < 0)
+        return;
+    intent_hit(s, i, e, negated, miss);
+    next[(*nnext)++] = (uint32_t)e + 1;
+}
+
 /* Patterns are matched on word-like tokens, with "*" standing for any one
  * word.  The walk from each word follows the lexicon's intent steps on the
  * tokens' entries (every prefix of a pattern is a step), so it stops as
@@ -731,16 +721,13 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         uint32_t buf[2][32], *cand = buf[0], *next = buf[1];
         size_t ncand = 0;
         int negated = -1; /* not known yet */
-        long e;
-        /* the first word: its own step, then the "*" step */
+        /* the first word: its own step (no hashing), then the "*" step */
         if (f) {
             intent_hit(s, i, (long)f - 1, &negated, miss);
             cand[ncand++] = f;
         }
-        if (star_first && (e = ci_u64map_get(&lex->intent_next, LEX_ANY_WORD)) >= 0) {
-            intent_hit(s, i, e, &negated, miss);
-            cand[ncand++] = (uint32_t)e + 1;
-        }
+        if (star_first)
+            intent_step(s, i, 0, LEX_ANY_WORD, &negated, miss, cand, &ncand);
         size_t jend = nw - i > maxw ? i + maxw : nw;
         for (size_t j = i + 1; j < jend && ncand; j++) {
             const ntok *k = &s->toks[s->widx[j]];
@@ -751,17 +738,10 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
             int later = k->entry >= 0 && (lex->norm_vals[k->entry].flags & LEX_INTENT_LATER);
             size_t nnext = 0;
             for (size_t c = 0; c < ncand; c++) {
-                uint64_t from = (uint64_t)cand[c] << 32;
-                if (later && nnext < 32 &&
-                    (e = ci_u64map_get(&lex->intent_next, from | (uint32_t)k->entry)) >= 0) {
-                    intent_hit(s, i, e, &negated, miss);
-                    next[nnext++] = (uint32_t)e + 1;
-                }
-                if ((lex->intent_bits[cand[c]] & INTENT_STAR) && nnext < 32 &&
-                    (e = ci_u64map_get(&lex->intent_next, from | LEX_ANY_WORD)) >= 0) {
-                    intent_hit(s, i, e, &negated, miss);
-                    next[nnext++] = (uint32_t)e + 1;
-                }
+                if (later)
+                    intent_step(s, i, cand[c], (uint32_t)k->entry, &negated, miss, next, &nnext);
+                if (lex->intent_bits[cand[c]] & INTENT_STAR)
+                    intent_step(s, i, cand[c], LEX_ANY_WORD, &negated, miss, next, &nnext);
             }
             uint32_t *t = cand;
             cand = next;
