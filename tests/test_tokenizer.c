@@ -432,6 +432,10 @@ static void test_emoticons(void **state)
           {W, "x", 17, 1, 0});
     /* an emoticon after a separator is one even when a symbol came before */
     CHECK("<\n:|", {Y, "<", 0, 1, 0}, {O, ":|", 2, 2, 0});
+    /* the lists are read only for a second byte that one of them has */
+    assert_true(ci_tok_emoticons_agree());
+    CHECK(":$ :@ :} ;_; ^.^ >:-)", {O, ":$", 0, 2, 0}, {O, ":@", 3, 2, 0}, {O, ":}", 6, 2, 0},
+          {O, ";_;", 9, 3, 0}, {O, "^.^", 13, 3, 0}, {O, ">:-)", 17, 4, 0});
 }
 
 static void test_urls_emails_mentions_hashtags(void **state)
@@ -442,6 +446,12 @@ static void test_urls_emails_mentions_hashtags(void **state)
           {W, "or", 34, 2, 0}, {P, "(", 37, 1, 0}, {U, "www.test.org/path", 38, 17, 0},
           {P, ")", 55, 1, 0}, {W, "http", 57, 4, 0}, {P, ":", 61, 1, 0}, {P, "//", 62, 2, 0},
           {W, "www", 65, 3, ELONG}, {P, ".", 68, 1, 0});
+    /* brackets inside the 16-byte blocks of a long URL are counted: the
+     * one after the last is not the URL's */
+    CHECK("(see https://en.example.org/wiki/Foo_(bar)_baz_[qux](x)) ok",
+          {P, "(", 0, 1, 0}, {W, "see", 1, 3, 0},
+          {U, "https://en.example.org/wiki/foo_(bar)_baz_[qux](x)", 5, 50, 0}, {P, ")", 55, 1, 0},
+          {W, "ok", 57, 2, 0});
     CHECK("mail John.Doe+x@Example.co.uk. or a@b or x@y.c",
           {W, "mail", 0, 4, 0}, {M, "john.doe+x@example.co.uk", 5, 24, 0}, {P, ".", 29, 1, 0},
           {W, "or", 31, 2, 0}, {W, "a", 34, 1, 0}, {P, "@", 35, 1, 0}, {W, "b", 36, 1, 0},

@@ -102,6 +102,10 @@ ci_status ci_tok_step(ci_tokenizer *t, ci_token *out);
  * q[0..64) (reading q[64]) equal the portable ones. */
 int ci_tok_masks_agree(const uint8_t *q);
 
+/* For the tests: whether each emoticon list and the string of its second
+ * bytes agree, both ways. */
+int ci_tok_emoticons_agree(void);
+
 /* Negation forms without an apostrophe, placed by a perfect hash of their
  * first 8 bytes (zero-padded, little-endian) so that a word is checked with
  * one multiply and one compare.  The same words as the scanner's list;

@@ -250,13 +250,49 @@ static inline int is_url_byte(uint8_t b)
 
 /* URL characters up to a separator, then trailing punctuation trimmed
  * (a closing bracket stays when the URL opened one). */
+#if defined(__SSE2__)
+/* The ASCII URL bytes at p[0..16) that come before the first other byte,
+ * as bits, and the brackets among them in *br. */
+static inline unsigned url_run16(const uint8_t *p, unsigned *br)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+#define EQ(c) _mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+    /* separators and controls, >= 0x7F, and " < > \ ^ ` { | } */
+    __m128i other = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v),
+                                 _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x7F)), v));
+    other = _mm_or_si128(other, _mm_or_si128(_mm_or_si128(EQ('"'), EQ('<')),
+                                             _mm_or_si128(EQ('>'), EQ('\\'))));
+    other = _mm_or_si128(other, _mm_or_si128(_mm_or_si128(EQ('^'), EQ('`')),
+                                             ci_tok_in_range(v, '{', 3)));
+    /* bit 16 stops the count when all 16 are URL bytes */
+    unsigned run = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(other) | 0x10000u);
+    __m128i brackets = _mm_or_si128(_mm_or_si128(EQ('('), EQ(')')), _mm_or_si128(EQ('['), EQ(']')));
+#undef EQ
+    *br = (unsigned)_mm_movemask_epi8(brackets) & ((1u << run) - 1);
+    return run;
+}
+#endif
+
 static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
 {
     int paren = 0, bracket = 0;
     const size_t lim = w->n - start > CI_TOKEN_MAX_BYTES ? start + CI_TOKEN_MAX_BYTES : w->n;
     for (;;) {
         /* ASCII URL bytes, nearly all of them, without decoding; the byte
-         * that stops this loop takes the general path below */
+         * that stops these loops takes the general path below */
+#if defined(__SSE2__)
+        while (pos + 16 <= lim) {
+            unsigned br, run = url_run16(w->p + pos, &br);
+            for (; br; br &= br - 1) {
+                uint8_t b = w->p[pos + (unsigned)__builtin_ctz(br)];
+                paren += b == '(' ? 1 : b == ')' ? -1 : 0;
+                bracket += b == '[' ? 1 : b == ']' ? -1 : 0;
+            }
+            pos += run;
+            if (run < 16)
+                break;
+        }
+#endif
         while (pos < lim && is_url_byte(w->p[pos])) {
             uint8_t b = w->p[pos++];
             if (CI_UNLIKELY((url_brackets[b >> 6] >> (b & 63)) & 1)) {
@@ -366,16 +402,15 @@ static inline int email_label(uint8_t b)
 static int scan_email(const window *w, size_t start, size_t *end)
 {
 #define AT(i) ((i) < w->n ? 1 : (w->final ? 0 : -1))
-    size_t i = start;
-    for (;;) {
-        int r = AT(i);
-        if (r <= 0)
-            return r;
-        if (!email_local(w->p[i]))
-            break;
-        if (++i - start > 64)
-            return 0;
-    }
+    /* Each run is read up to its limit or the window's end, whichever is
+     * first, and only then checked: one test per byte. */
+    size_t i = start, lim = w->n - start > 65 ? start + 65 : w->n;
+    while (i < lim && email_local(w->p[i]))
+        i++;
+    if (i - start > 64)
+        return 0;
+    if (i == w->n)
+        return w->final ? 0 : -1;
     if (i == start || w->p[i] != '@' || w->p[i - 1] == '.')
         return 0;
     i++;
@@ -383,24 +418,23 @@ static int scan_email(const window *w, size_t start, size_t *end)
     size_t good_end = 0;
     for (;;) {
         size_t ls = i;
-        for (;;) {
-            int r = AT(i);
-            if (r < 0)
-                return -1;
-            if (r == 0 || !email_label(w->p[i]))
-                break;
-            if (++i - dom_start > 253)
-                return 0;
-        }
+        lim = w->n - dom_start > 254 ? dom_start + 254 : w->n;
+        while (i < lim && email_label(w->p[i]))
+            i++;
+        if (i - dom_start > 253)
+            return 0;
+        if (i == w->n && !w->final)
+            return -1;
         if (i == ls || w->p[ls] == '-')
             break;
         labels++;
         last_start = ls;
-        /* The domain may end here: remember the longest valid end. */
-        int alpha_tld = i - ls >= 2;
+        /* The domain may end here, after a label of two letters or more:
+         * remember the longest valid end. */
+        int alpha_tld = labels >= 2 && i - ls >= 2;
         for (size_t k = ls; k < i && alpha_tld; k++)
-            alpha_tld = ci_cc_ascii[w->p[k]] == CC_LOWER || ci_cc_ascii[w->p[k]] == CC_UPPER;
-        if (labels >= 2 && alpha_tld)
+            alpha_tld = (unsigned)((w->p[k] | 0x20) - 'a') < 26;
+        if (alpha_tld)
             good_end = i;
         int r = AT(i);
         if (r < 0)
@@ -439,20 +473,48 @@ static const char *const emo_eq[] = {"=)", "=(", "=D", "=]", "=[", "=/", "=P", N
 static const char *const emo_open[] = {"(:", NULL};
 static const char *const emo_close[] = {"):", NULL};
 
-static const char *const *emoticons_from(uint8_t b)
+/* Each list with the second bytes of its entries: a byte that is none of
+ * them rules the list out without reading it (ci_tok_emoticons_agree()
+ * checks the strings against the lists). */
+typedef struct emo_list {
+    const char *const *list;
+    const char *seconds;
+} emo_list;
+
+static emo_list emoticons_from(uint8_t b)
 {
     switch (b) {
-    case ':': return emo_colon;
-    case '>': return emo_gt;
-    case '<': return emo_lt;
-    case ';': return emo_semi;
-    case '^': return emo_caret;
-    case '-': return emo_minus;
-    case '=': return emo_eq;
-    case '(': return emo_open;
-    case ')': return emo_close;
-    default: return NULL;
+    case ':': return (emo_list){emo_colon, "'-^)(DPp/\\|Oo*][}{3SsXx@$"};
+    case '>': return (emo_list){emo_gt, ":"};
+    case '<': return (emo_list){emo_lt, "/3"};
+    case ';': return (emo_list){emo_semi, "-_)PpD]"};
+    case '^': return (emo_list){emo_caret, "_.^"};
+    case '-': return (emo_list){emo_minus, "_"};
+    case '=': return (emo_list){emo_eq, ")(D][/P"};
+    case '(': return (emo_list){emo_open, ":"};
+    case ')': return (emo_list){emo_close, ":"};
+    default: return (emo_list){NULL, ""};
     }
+}
+
+int ci_tok_emoticons_agree(void)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        emo_list el = emoticons_from((uint8_t)b);
+        size_t n = 0;
+        for (size_t e = 0; el.list && el.list[e]; e++, n++)
+            if ((uint8_t)el.list[e][0] != b || !strchr(el.seconds, el.list[e][1]))
+                return 0;
+        /* no second byte without an entry */
+        for (const char *c = el.seconds; *c; c++) {
+            size_t e = 0;
+            while (e < n && el.list[e][1] != *c)
+                e++;
+            if (e == n)
+                return 0;
+        }
+    }
+    return 1;
 }
 
 static inline int is_emoticon_start(uint8_t b)
@@ -480,10 +542,13 @@ static int emoticon_may_start(const scan_state *st, size_t skipped)
 static int scan_emoticon(const window *w, size_t pos, size_t *len)
 {
     int need = 0;
-    const char *const *list = emoticons_from(w->p[pos]);
+    emo_list el = emoticons_from(w->p[pos]);
+    const char *const *list = el.list;
     /* every emoticon has a second byte: when it is here, the entries
      * without it are out at once (the usual case) */
     int second = pos + 1 < w->n ? w->p[pos + 1] : -1;
+    if (second >= 0 && (second == 0 || !strchr(el.seconds, second)))
+        return 0;
     for (size_t e = 0; list && list[e]; e++) {
         const char *em = list[e];
         if (second >= 0 && (uint8_t)em[1] != second)
@@ -618,6 +683,45 @@ static const uint8_t ascii_word_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
+
+enum { SPAN_UPPER = 1, SPAN_HIGH = 2 };
+
+/* Whether p[0..n) has an A-Z byte (SPAN_UPPER) or one >= 0x80 (SPAN_HIGH):
+ * URLs and emails are long enough for a byte loop to show. */
+static inline unsigned span_bits(const uint8_t *p, size_t n)
+{
+    unsigned bits = 0;
+    size_t k = 0;
+#if defined(__SSE2__)
+    __m128i up = _mm_setzero_si128(), hi = up;
+    for (; k + 16 <= n; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+        up = _mm_or_si128(up, ci_tok_in_range(v, 'A', 26));
+        hi = _mm_or_si128(hi, v);
+    }
+    bits = (unsigned)(_mm_movemask_epi8(up) != 0) * SPAN_UPPER |
+           (unsigned)(_mm_movemask_epi8(hi) != 0) * SPAN_HIGH;
+#endif
+    for (; k < n; k++)
+        bits |= (ascii_word_class[p[k]] & AW_UPPER) >> 2 | (p[k] >> 7) << 1;
+    return bits;
+}
+
+/* d[0..n) = p[0..n) with ASCII capitals lower-cased. */
+static inline void lower_copy(uint8_t *d, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+#if defined(__SSE2__)
+    for (; k + 16 <= n; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+        __m128i up = ci_tok_in_range(v, 'A', 26);
+        _mm_storeu_si128((__m128i *)(void *)(d + k),
+                         _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
+    }
+#endif
+    for (; k < n; k++)
+        d[k] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
+}
 
 /* ASCII punctuation by what the fast paths may do with it (see
  * tokenizer-priv.h); every other byte is 0. */
@@ -1274,10 +1378,8 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
             return 0; /* more to come, a cut, or a non-ASCII letter */
         kind = b == '#' ? CI_TOKEN_HASHTAG : CI_TOKEN_MENTION;
         if (acc & AW_UPPER) {
-            uint8_t *d = t->nb.lower;
-            for (size_t k = start; k < i; k++)
-                d[k - start] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
-            norm = (const char *)d;
+            lower_copy(t->nb.lower, p + start, i - start);
+            norm = (const char *)t->nb.lower;
         }
     } else if (b == '(' || b == ')') {
         if (nx == ':')
@@ -1302,19 +1404,16 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
 
 /* The fast paths' token p[start..start+len), ASCII and not cut, with no
  * flags: its view (lower-cased into the normalization buffer when it has
- * capitals, which case folding maps) and the scanner's state after it. */
+ * capitals (`upper`), which case folding maps) and the scanner's state
+ * after it. */
 static inline void ascii_token_out(ci_tokenizer *t, const uint8_t *p, size_t start, size_t len,
-                                   int kind, ci_token *out)
+                                   int kind, unsigned upper, ci_token *out)
 {
-    unsigned up = 0;
-    for (size_t k = start; k < start + len; k++)
-        up |= ascii_word_class[p[k]] & AW_UPPER;
     const char *norm = (const char *)p + start;
-    if (up) {
-        uint8_t *d = t->nb.lower; /* reserved at creation for CI_TOKEN_MAX_BYTES */
-        for (size_t k = 0; k < len; k++)
-            d[k] = (uint8_t)(p[start + k] | ((ascii_word_class[p[start + k]] & AW_UPPER) << 3));
-        norm = (const char *)d;
+    if (upper) {
+        /* reserved at creation for CI_TOKEN_MAX_BYTES */
+        lower_copy(t->nb.lower, p + start, len);
+        norm = (const char *)t->nb.lower;
     }
     out->kind = kind;
     out->flags = 0;
@@ -1359,12 +1458,10 @@ static inline int url_email_next(ci_tokenizer *t, const uint8_t *p, size_t n, si
             return 0;
         kind = CI_TOKEN_EMAIL;
     }
-    unsigned hi = 0;
-    for (size_t k = start; k < start + len; k++)
-        hi |= p[k];
-    if (hi >= 0x80)
+    unsigned bits = span_bits(p + start, len);
+    if (bits & SPAN_HIGH)
         return 0; /* utf8proc normalizes it */
-    ascii_token_out(t, p, start, len, kind, out);
+    ascii_token_out(t, p, start, len, kind, bits & SPAN_UPPER, out);
     return 1;
 }
 
@@ -1379,7 +1476,9 @@ static inline int emoticon_next(ci_tokenizer *t, const uint8_t *p, size_t n, siz
     int r = scan_emoticon(&w, 0, &len);
     if (r <= 0)
         return r;
-    ascii_token_out(t, p, start, len, CI_TOKEN_EMOTICON, out); /* ":D" folds to ":d" */
+    /* ":D" folds to ":d" */
+    ascii_token_out(t, p, start, len, CI_TOKEN_EMOTICON, span_bits(p + start, len) & SPAN_UPPER,
+                    out);
     return 1;
 }
 
@@ -1412,10 +1511,8 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         flags = ascii_word_flags(acc);
         if (acc & AW_UPPER) {
             /* reserved at creation: cannot fail */
-            uint8_t *d = t->nb.lower;
-            for (size_t k = start; k < i; k++)
-                d[k - start] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
-            out->norm = (const char *)d;
+            lower_copy(t->nb.lower, p + start, i - start);
+            out->norm = (const char *)t->nb.lower;
         } else {
             out->norm = (const char *)p + start;
         }
