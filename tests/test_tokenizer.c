@@ -473,6 +473,71 @@ static void test_emoji(void **state)
           {E, "#⃣", 55, 4, NA}, {E, "❤️", 60, 6, NA});
 }
 
+/* The code points that a token may hold and still skip utf8proc (see
+ * cp_inert() in normalize.c): each maps to itself, and neither it nor the
+ * start of its decomposition is anything but the first of a canonical
+ * decomposition, so nothing composes with one.
+ * Then tokens of such code points, with and without ASCII capitals, match
+ * utf8proc as a whole. */
+static void test_inert_code_points(void **state)
+{
+    (void)state;
+    uint8_t *second = calloc(0x110000, 1);
+    assert_non_null(second);
+    for (utf8proc_int32_t c = 0x80; c < 0x110000; c++) {
+        utf8proc_int32_t d[32];
+        int last;
+        utf8proc_ssize_t n = utf8proc_decompose_char(c, d, 32, UTF8PROC_DECOMPOSE, &last);
+        assert_true(n >= 1 && n <= 32);
+        for (utf8proc_ssize_t k = 1; k < n; k++)
+            second[d[k]] = 1;
+    }
+    size_t inert = 0;
+    for (uint32_t c = 0x80; c < 0x110000; c++) {
+        if (c >= 0xD800 && c < 0xE000)
+            continue;
+        if (!ci_norm_cp_inert(c))
+            continue;
+        inert++;
+        utf8proc_int32_t d[32];
+        int last;
+        utf8proc_decompose_char((utf8proc_int32_t)c, d, 32, UTF8PROC_DECOMPOSE, &last);
+        if (second[c] || second[d[0]])
+            fail_msg("U+%04X is inert but it, or the start of its decomposition, follows in one",
+                     (unsigned)c);
+        uint8_t e[4];
+        size_t el = ci_utf8_encode(c, e);
+        utf8proc_uint8_t *ref = NULL;
+        utf8proc_ssize_t rn = utf8proc_map(e, (utf8proc_ssize_t)el, &ref,
+                                           UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                               UTF8PROC_CASEFOLD);
+        if (rn != (utf8proc_ssize_t)el || memcmp(ref, e, el) != 0)
+            fail_msg("U+%04X is inert but utf8proc maps it", (unsigned)c);
+        free(ref);
+    }
+    free(second);
+    /* most assigned code points (CJK, emoji, lower-case letters) */
+    assert_true(inert > 200000);
+    assert_false(ci_norm_cp_inert(0x0301)); /* a combining mark */
+    assert_false(ci_norm_cp_inert(0x00C9)); /* É decomposes and folds */
+    assert_false(ci_norm_cp_inert(0x11A8)); /* a jamo that composes by rule */
+    assert_false(ci_norm_cp_inert(0xAC00)); /* a syllable that decomposes by rule */
+    assert_false(ci_norm_cp_inert(0xFB01)); /* ﬁ */
+    assert_true(ci_norm_cp_inert(0x00E9));  /* é */
+    assert_true(ci_norm_cp_inert(0x65E5));  /* 日 */
+    assert_true(ci_norm_cp_inert(0x1F600)); /* 😀 */
+    /* whole tokens (CHECK compares each with utf8proc): inert code points
+     * with ASCII capitals, then with a combining mark, a decomposing letter
+     * or conjoining jamo that utf8proc composes */
+    CHECK("Caf\xC3\xA9 CAF\xC3\xA9 na\xC3\xAFve \xC3\xA9\xCC\x81t\xC3\xA9 \xC3\x89t\xC3\xA9 "
+          "S\xC3\xA3o \xE1\x84\x80\xE1\x85\xA1 \xEA\xB0\x80\xE1\x86\xA8 \xF0\x9F\x98\x80",
+          {W, "caf\xC3\xA9", 0, 5, NA}, {W, "caf\xC3\xA9", 6, 5, NA},
+          {W, "na\xC3\xAFve", 12, 6, NA}, {W, "\xC3\xA9\xCC\x81t\xC3\xA9", 19, 7, NA},
+          {W, "\xC3\xA9t\xC3\xA9", 27, 5, NA}, {W, "s\xC3\xA3o", 33, 4, NA},
+          {W, "\xEA\xB0\x80", 38, 6, NA}, {W, "\xEA\xB0\x81", 45, 6, NA},
+          {E, "\xF0\x9F\x98\x80", 52, 4, NA});
+}
+
 static void test_unicode_normalization(void **state)
 {
     (void)state;
@@ -1175,6 +1240,7 @@ int main(void)
         cmocka_unit_test(test_urls_emails_mentions_hashtags),
         cmocka_unit_test(test_emoji),
         cmocka_unit_test(test_unicode_normalization),
+        cmocka_unit_test(test_inert_code_points),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_long_tokens),
         cmocka_unit_test(test_long_cjk_and_emoji_chain),

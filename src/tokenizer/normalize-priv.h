@@ -28,4 +28,8 @@ ci_status ci_norm_token(ci_norm_buf *nb, const ci_alloc *a, const uint8_t *src, 
                         int ascii, int has_bad, int may_alias,
                         const char **out, size_t *out_len);
 
+/* For the tests: whether code point cp >= 0x80 is taken as its own normal
+ * form wherever it stands (no utf8proc call for a token of such). */
+int ci_norm_cp_inert(uint32_t cp);
+
 #endif
