@@ -473,27 +473,33 @@ static const char *const emo_eq[] = {"=)", "=(", "=D", "=]", "=[", "=/", "=P", N
 static const char *const emo_open[] = {"(:", NULL};
 static const char *const emo_close[] = {"):", NULL};
 
-/* Each list with the second bytes of its entries: a byte that is none of
- * them rules the list out without reading it (ci_tok_emoticons_agree()
- * checks the strings against the lists). */
+/* Each list with the set of its entries' second bytes (bit b & 63 of word
+ * b >> 6): a byte that is none of them rules the list out without reading
+ * it.  ci_tok_emoticons_agree() checks the sets against the lists. */
 typedef struct emo_list {
     const char *const *list;
-    const char *seconds;
+    uint64_t seconds[2];
 } emo_list;
+
+static inline int emo_second(const emo_list *el, unsigned b)
+{
+    return b < 128 && ((el->seconds[b >> 6] >> (b & 63)) & 1);
+}
 
 static emo_list emoticons_from(uint8_t b)
 {
     switch (b) {
-    case ':': return (emo_list){emo_colon, "'-^)(DPp/\\|Oo*][}{3SsXx@$"};
-    case '>': return (emo_list){emo_gt, ":"};
-    case '<': return (emo_list){emo_lt, "/3"};
-    case ';': return (emo_list){emo_semi, "-_)PpD]"};
-    case '^': return (emo_list){emo_caret, "_.^"};
-    case '-': return (emo_list){emo_minus, "_"};
-    case '=': return (emo_list){emo_eq, ")(D][/P"};
-    case '(': return (emo_list){emo_open, ":"};
-    case ')': return (emo_list){emo_close, ":"};
-    default: return (emo_list){NULL, ""};
+    case ':':
+        return (emo_list){emo_colon, {UINT64_C(0x8A79000000000), UINT64_C(0x3909800079098011)}};
+    case '>': return (emo_list){emo_gt, {UINT64_C(0x400000000000000), UINT64_C(0x0)}};
+    case '<': return (emo_list){emo_lt, {UINT64_C(0x8800000000000), UINT64_C(0x0)}};
+    case ';': return (emo_list){emo_semi, {UINT64_C(0x220000000000), UINT64_C(0x10000A0010010)}};
+    case '^': return (emo_list){emo_caret, {UINT64_C(0x400000000000), UINT64_C(0xC0000000)}};
+    case '-': return (emo_list){emo_minus, {UINT64_C(0x0), UINT64_C(0x80000000)}};
+    case '=': return (emo_list){emo_eq, {UINT64_C(0x830000000000), UINT64_C(0x28010010)}};
+    case '(': return (emo_list){emo_open, {UINT64_C(0x400000000000000), UINT64_C(0x0)}};
+    case ')': return (emo_list){emo_close, {UINT64_C(0x400000000000000), UINT64_C(0x0)}};
+    default: return (emo_list){NULL, {0, 0}};
     }
 }
 
@@ -503,14 +509,14 @@ int ci_tok_emoticons_agree(void)
         emo_list el = emoticons_from((uint8_t)b);
         size_t n = 0;
         for (size_t e = 0; el.list && el.list[e]; e++, n++)
-            if ((uint8_t)el.list[e][0] != b || !strchr(el.seconds, el.list[e][1]))
+            if ((uint8_t)el.list[e][0] != b || !emo_second(&el, (uint8_t)el.list[e][1]))
                 return 0;
         /* no second byte without an entry */
-        for (const char *c = el.seconds; *c; c++) {
+        for (unsigned c = 0; c < 256; c++) {
             size_t e = 0;
-            while (e < n && el.list[e][1] != *c)
+            while (e < n && (uint8_t)el.list[e][1] != c)
                 e++;
-            if (e == n)
+            if (emo_second(&el, c) != (e < n))
                 return 0;
         }
     }
@@ -547,7 +553,7 @@ static int scan_emoticon(const window *w, size_t pos, size_t *len)
     /* every emoticon has a second byte: when it is here, the entries
      * without it are out at once (the usual case) */
     int second = pos + 1 < w->n ? w->p[pos + 1] : -1;
-    if (second >= 0 && (second == 0 || !strchr(el.seconds, second)))
+    if (second >= 0 && !emo_second(&el, (unsigned)second))
         return 0;
     for (size_t e = 0; list && list[e]; e++) {
         const char *em = list[e];
