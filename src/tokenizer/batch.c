@@ -180,23 +180,6 @@ int ci_tok_masks_agree(const uint8_t *q)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* Lower-case q[0..64) into d[0..64): ASCII letters only. */
-static void lower64(const uint8_t *q, uint64_t upper, uint8_t *d)
-{
-#if defined(__SSE2__)
-    (void)upper;
-    for (unsigned k = 0; k < WIN / 16; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(q + 16 * k));
-        __m128i up = ci_tok_in_range(v, 'A', 26);
-        _mm_storeu_si128((__m128i *)(void *)(d + 16 * k),
-                         _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
-    }
-#else
-    for (unsigned i = 0; i < WIN; i++)
-        d[i] = (uint8_t)(q[i] | (((upper >> i) & 1) << 5));
-#endif
-}
-
 /* The first len bytes of a little-endian word, or none when len > 8:
  * words of up to 8 bytes are checked for negation forms by hash. */
 static const uint64_t word8_mask[WIN + 1] = {
@@ -471,7 +454,7 @@ static int windows(ci_tokenizer *t, masks_fn *masks_of, batch_out *bo, size_t *a
         w.view = (const char *)t->chunk + w.base;
         if (w.m.upper) {
             uint8_t *low = t->arena + *arena_used;
-            lower64(w.q, w.m.upper, low);
+            ci_tok_lower_copy(low, w.q, WIN);
             *arena_used += WIN_READ;
             w.lw = low;
         }

@@ -248,8 +248,13 @@ static inline int is_url_byte(uint8_t b)
     return (int)((url_bytes[b >> 6] >> (b & 63)) & 1);
 }
 
-/* URL characters up to a separator, then trailing punctuation trimmed
- * (a closing bracket stays when the URL opened one). */
+/* Keeps count of the open ( and [ of a URL, for where it ends. */
+static inline void url_bracket(uint32_t c, int *paren, int *bracket)
+{
+    *paren += c == '(' ? 1 : c == ')' ? -1 : 0;
+    *bracket += c == '[' ? 1 : c == ']' ? -1 : 0;
+}
+
 #if defined(__SSE2__)
 /* The ASCII URL bytes at p[0..16) that come before the first other byte,
  * as bits, and the brackets among them in *br. */
@@ -273,6 +278,8 @@ static inline unsigned url_run16(const uint8_t *p, unsigned *br)
 }
 #endif
 
+/* URL characters up to a separator, then trailing punctuation trimmed
+ * (a closing bracket stays when the URL opened one). */
 static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
 {
     int paren = 0, bracket = 0;
@@ -283,11 +290,8 @@ static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
 #if defined(__SSE2__)
         while (pos + 16 <= lim) {
             unsigned br, run = url_run16(w->p + pos, &br);
-            for (; br; br &= br - 1) {
-                uint8_t b = w->p[pos + (unsigned)__builtin_ctz(br)];
-                paren += b == '(' ? 1 : b == ')' ? -1 : 0;
-                bracket += b == '[' ? 1 : b == ']' ? -1 : 0;
-            }
+            for (; br; br &= br - 1)
+                url_bracket(w->p[pos + (unsigned)__builtin_ctz(br)], &paren, &bracket);
             pos += run;
             if (run < 16)
                 break;
@@ -295,10 +299,8 @@ static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
 #endif
         while (pos < lim && is_url_byte(w->p[pos])) {
             uint8_t b = w->p[pos++];
-            if (CI_UNLIKELY((url_brackets[b >> 6] >> (b & 63)) & 1)) {
-                paren += b == '(' ? 1 : b == ')' ? -1 : 0;
-                bracket += b == '[' ? 1 : b == ']' ? -1 : 0;
-            }
+            if (CI_UNLIKELY((url_brackets[b >> 6] >> (b & 63)) & 1))
+                url_bracket(b, &paren, &bracket);
         }
         uint32_t cp;
         size_t l;
@@ -315,8 +317,7 @@ static int scan_url(const window *w, size_t pos, size_t start, scan_out *o)
             o->len = pos - start;
             return S_TOKEN;
         }
-        paren += cp == '(' ? 1 : cp == ')' ? -1 : 0;
-        bracket += cp == '[' ? 1 : cp == ']' ? -1 : 0;
+        url_bracket(cp, &paren, &bracket);
         pos += l;
     }
     while (pos > start + 1) {
@@ -711,22 +712,6 @@ static inline unsigned span_bits(const uint8_t *p, size_t n)
     for (; k < n; k++)
         bits |= (ascii_word_class[p[k]] & AW_UPPER) >> 2 | (p[k] >> 7) << 1;
     return bits;
-}
-
-/* d[0..n) = p[0..n) with ASCII capitals lower-cased. */
-static inline void lower_copy(uint8_t *d, const uint8_t *p, size_t n)
-{
-    size_t k = 0;
-#if defined(__SSE2__)
-    for (; k + 16 <= n; k += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-        __m128i up = ci_tok_in_range(v, 'A', 26);
-        _mm_storeu_si128((__m128i *)(void *)(d + k),
-                         _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
-    }
-#endif
-    for (; k < n; k++)
-        d[k] = (uint8_t)(p[k] | ((ascii_word_class[p[k]] & AW_UPPER) << 3));
 }
 
 /* ASCII punctuation by what the fast paths may do with it (see
@@ -1384,7 +1369,7 @@ static inline int mark_next(ci_tokenizer *t, const uint8_t *p, size_t n, size_t 
             return 0; /* more to come, a cut, or a non-ASCII letter */
         kind = b == '#' ? CI_TOKEN_HASHTAG : CI_TOKEN_MENTION;
         if (acc & AW_UPPER) {
-            lower_copy(t->nb.lower, p + start, i - start);
+            ci_tok_lower_copy(t->nb.lower, p + start, i - start);
             norm = (const char *)t->nb.lower;
         }
     } else if (b == '(' || b == ')') {
@@ -1418,7 +1403,7 @@ static inline void ascii_token_out(ci_tokenizer *t, const uint8_t *p, size_t sta
     const char *norm = (const char *)p + start;
     if (upper) {
         /* reserved at creation for CI_TOKEN_MAX_BYTES */
-        lower_copy(t->nb.lower, p + start, len);
+        ci_tok_lower_copy(t->nb.lower, p + start, len);
         norm = (const char *)t->nb.lower;
     }
     out->kind = kind;
@@ -1517,7 +1502,7 @@ static inline int fast_next(ci_tokenizer *t, ci_token *out)
         flags = ascii_word_flags(acc);
         if (acc & AW_UPPER) {
             /* reserved at creation: cannot fail */
-            lower_copy(t->nb.lower, p + start, i - start);
+            ci_tok_lower_copy(t->nb.lower, p + start, i - start);
             out->norm = (const char *)t->nb.lower;
         } else {
             out->norm = (const char *)p + start;
