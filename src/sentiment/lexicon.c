@@ -41,6 +41,8 @@ CI_API void ci_lexicon_free(ci_lexicon *lex)
     ci_u64map_free(&lex->phrase_next, &a);
     ci_u64map_free(&lex->intent_next, &a);
     ci_dealloc(&a, lex->intent_bits);
+    ci_dealloc(&a, lex->phrase_sig);
+    ci_dealloc(&a, lex->intent_sig);
     ci_dealloc(&a, lex->words);
     ci_dealloc(&a, lex->intent_first);
     ci_dealloc(&a, lex->intent_strength);
@@ -623,6 +625,26 @@ static ci_status index_words(ci_lexicon *l)
     return CI_OK;
 }
 
+/* The signatures of a step map whose keys are from << 32 | word, with
+ * from < nfrom (see ci_lexicon.phrase_sig).  "*" steps are not in them. */
+static ci_status step_sigs(const ci_alloc *a, const u64map *m, size_t nfrom, uint64_t **sig)
+{
+    ci_dealloc(a, *sig);
+    if (!(*sig = ci_calloc(a, nfrom, sizeof **sig)))
+        return CI_ERR_NOMEM;
+    for (size_t i = 0; i < m->nslots; i++) {
+        if (!m->slots[i].val)
+            continue;
+        uint64_t from = m->slots[i].key >> 32;
+        uint32_t word = (uint32_t)m->slots[i].key;
+        if (from >= nfrom)
+            return CI_ERR_FORMAT; /* as lex_index: steps are built from entries */
+        if (word != LEX_ANY_WORD)
+            (*sig)[from] |= (uint64_t)1 << ci_lex_sig_bit(word);
+    }
+    return CI_OK;
+}
+
 /* Offset of the last space in k[0..n), or n when there is none. */
 static size_t last_space(const char *k, size_t n)
 {
@@ -700,9 +722,6 @@ static ci_status lex_index(ci_lexicon *l)
             l->intent_bits[p] |= INTENT_STAR;
         } else if ((st = word_entry(l, w, wl, &e)) != CI_OK) {
             return st;
-        } else {
-            if (p)
-                l->norm_vals[e].flags |= LEX_INTENT_LATER;
         }
         if ((st = ci_u64map_reserve(&l->intent_next, &l->a, 1)) != CI_OK)
             return st;
@@ -718,8 +737,11 @@ static ci_status lex_index(ci_lexicon *l)
         const char *k = ci_strmap_key(&l->intents, i, &kl);
         if (last_space(k, kl) != kl || (kl == 1 && k[0] == '*'))
             continue; /* not a first step on a word */
-        l->intent_first[ci_strmap_find(&l->norm, k, kl)] = (uint32_t)i + 1; /* added above */
+        l->intent_first[ci_strmap_find(&l->norm, k, kl) + 1] = (uint32_t)i + 1; /* added above */
     }
+    if ((st = step_sigs(&l->a, &l->phrase_next, l->norm.count + 1, &l->phrase_sig)) != CI_OK ||
+        (st = step_sigs(&l->a, &l->intent_next, l->intents.count + 1, &l->intent_sig)) != CI_OK)
+        return st;
     return index_words(l);
 }
 

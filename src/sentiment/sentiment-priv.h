@@ -21,9 +21,7 @@ enum {
     LEX_VALENCE = 1u << 0,   /* has a valence */
     LEX_BOOSTER = 1u << 1,   /* intensifier or dampener: scalar */
     LEX_NEGATOR = 1u << 2,   /* negates what follows */
-    LEX_PREFIX = 1u << 3,    /* a longer phrase starts with these words */
-    LEX_INTENT_LATER = 1u << 4  /* an intent pattern has it after its first word
-                                   (those it starts: intent_first) */
+    LEX_PREFIX = 1u << 3     /* a longer phrase starts with these words */
 };
 
 /* Words the native rules single out, by what they do (lex_value.rules). */
@@ -78,6 +76,11 @@ struct ci_lexicon {
      * or an intent pattern has a norm entry (with no flags when it is in the
      * lexicon only as part of one); built by lex_index(). */
     u64map phrase_next;
+    /* Per prefix entry + 1: the words phrase_next steps on from it, as bits
+     * (ci_lex_may_step).  Most prefixes go on with no word of the text, and
+     * a bit test says so with a branch that rarely goes the other way,
+     * where a hash probe's found-or-not branches mispredict. */
+    uint64_t *phrase_sig;
     /* Every norm key of up to LEX_WORD_MAX bytes again, in an open-addressing
      * table that holds the key bytes in the slot: the scorer looks up each
      * word of each text, nearly all are that short, and a probe then costs
@@ -103,13 +106,14 @@ struct ci_lexicon {
      * the start) << 32 | norm entry of the next word (LEX_ANY_WORD for "*")
      * -> intents entry of the longer pattern or prefix. */
     u64map intent_next;
+    uint64_t *intent_sig;  /* per intents entry + 1 (0: the start), as phrase_sig */
     /* Per intents entry + 1 (0: the start): INTENT_STAR when a "*" step
      * leaves it, INTENT_STRONG when the entry gives some intent a strength
      * (a whole pattern, not only a prefix). */
     uint8_t *intent_bits;
-    /* Per norm entry: the first step of the patterns that start with that
-     * word (intents entry + 1), or 0; the most frequent step, taken
-     * without hashing. */
+    /* Per norm entry + 1 (0: a word with no entry): the first step of the
+     * patterns that start with that word (intents entry + 1), or 0; the
+     * most frequent step, taken without hashing. */
     uint32_t *intent_first;
 };
 
@@ -138,6 +142,18 @@ static inline void ci_lex_key16(const char *s, size_t n, uint64_t *k0, uint64_t 
 static inline uint64_t ci_lex_key_hash(uint64_t k0, uint64_t k1, size_t n)
 {
     return ((k0 ^ n) * 0x9E3779B97F4A7C15ull) ^ (k1 * 0xFF51AFD7ED558CCDull);
+}
+
+/* May a step map hold the step from `from` on norm entry `word`?  0 means
+ * surely not; 1 means look it up.  sig is phrase_sig or intent_sig. */
+static inline unsigned ci_lex_sig_bit(uint32_t word)
+{
+    return (uint32_t)(word * 0x9E3779B9u) >> 26;
+}
+
+static inline int ci_lex_may_step(const uint64_t *sig, uint32_t from, uint32_t word)
+{
+    return (int)(sig[from] >> ci_lex_sig_bit(word) & 1);
 }
 
 /* The norm entry of key s[0..n), or -1. */

@@ -40,7 +40,6 @@ typedef struct ntok {
 typedef struct nitem {
     uint32_t tok;          /* first token */
     uint32_t span;         /* tokens covered (a phrase covers several) */
-    uint32_t sentence;
     int32_t entry;         /* norm-map entry of the matched term, or -1 */
     double base;
     float scalar;          /* booster/dampener scalar, or 0 */
@@ -228,36 +227,47 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
      * then only for intents, if the lexicon has any */
     const ci_lexicon *lex = s->lex;
     int lookup = !s->opts.vader_compat || lex->intents.count;
-    uint32_t sentence = 0;
-    int boundary = 0, copied = 0;
+    /* Counters live in locals: the compiler cannot keep s->... in registers
+     * across the stores to the token array, which may alias them. */
+    size_t ntoks = 0, nwords = 0, nspans = 0, starts = 0;
+    ntok *toks = s->toks;
+    uint32_t *widx = s->widx;
+    sentence_span *q = NULL;        /* the open sentence */
+    uint64_t last_end = 0;          /* end of the last token */
+    int boundary = 1, copied = 0;
     /* the next line break: one between two tokens ends a sentence */
     const char *nl = len ? memchr(text, '\n', len) : NULL;
     uint64_t next_nl = nl ? (uint64_t)(nl - text) : UINT64_MAX;
     size_t nb;
     while ((st = ci_tokenizer_next_batch(s->tok, tb, TOKEN_BATCH, &nb)) == CI_OK) {
-        if ((s->ntoks + nb > s->toks_cap && (st = GROW(s, toks, toks_cap, s->ntoks + nb)) != CI_OK) ||
-            (s->ntoks + nb > s->widx_cap && (st = GROW(s, widx, widx_cap, s->ntoks + nb)) != CI_OK))
-            return st;
+        if (ntoks + nb > s->toks_cap || ntoks + nb > s->widx_cap) {
+            if ((st = GROW(s, toks, toks_cap, ntoks + nb)) != CI_OK ||
+                (st = GROW(s, widx, widx_cap, ntoks + nb)) != CI_OK)
+                return st;
+            toks = s->toks;
+            widx = s->widx;
+        }
         for (size_t ti = 0; ti < nb; ti++) {
             const ci_token *t = &tb[ti];
             if (next_nl < t->offset) {
-                boundary |= s->ntoks != 0;
+                boundary |= ntoks != 0;
                 nl = memchr(text + t->offset, '\n', len - t->offset);
                 next_nl = nl ? (uint64_t)(nl - text) : UINT64_MAX;
             }
-            if (boundary) {
-                sentence++;
+            if (boundary) { /* the first token of a sentence */
+                if (q) {
+                    q->end_tok = (uint32_t)ntoks;
+                    q->len = (size_t)(last_end - q->off);
+                }
+                if (nspans + 1 > s->sents_cap && (st = GROW(s, sents, sents_cap, nspans + 1)) != CI_OK)
+                    return st;
+                q = &s->sents[nspans++];
+                memset(q, 0, sizeof *q);
+                q->first_tok = (uint32_t)ntoks;
+                q->off = t->offset;
                 boundary = 0;
             }
-            if (s->nspans == sentence) { /* its first token */
-                if (s->nspans + 1 > s->sents_cap && (st = GROW(s, sents, sents_cap, s->nspans + 1)) != CI_OK)
-                    return st;
-                sentence_span *q = &s->sents[s->nspans++];
-                memset(q, 0, sizeof *q);
-                q->first_tok = (uint32_t)s->ntoks;
-                q->off = t->offset;
-            }
-            ntok *k = &s->toks[s->ntoks++];
+            ntok *k = &toks[ntoks];
             k->norm = t->norm;
             uintptr_t at = (uintptr_t)t->norm - (uintptr_t)text; /* wraps when before it */
             if (at > len || t->norm_len > len - at) {
@@ -275,20 +285,17 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
             k->nlen = (uint32_t)t->norm_len;
             k->kind = (uint8_t)t->kind;
             k->flags = (uint16_t)t->flags;
-            k->sentence = sentence;
+            k->sentence = (uint32_t)(nspans - 1);
             k->entry = -1;
+            last_end = t->offset + t->length;
             if (is_item_kind(t->kind)) {
-                s->widx[s->nwords++] = (uint32_t)(s->ntoks - 1);
+                widx[nwords++] = (uint32_t)ntoks;
                 if (lookup) {
-                    k->entry = (int32_t)ci_lex_word(lex, t->norm, t->norm_len);
-                    s->intent_starts += k->entry >= 0 && lex->intent_first[k->entry];
+                    long e = ci_lex_word(lex, t->norm, t->norm_len);
+                    k->entry = (int32_t)e;
+                    starts += lex->intent_first[e + 1] != 0;
                 }
-            }
-            uint64_t end = t->offset + t->length;
-            sentence_span *q = &s->sents[sentence];
-            q->end_tok = (uint32_t)s->ntoks;
-            q->len = (size_t)(end - q->off);
-            if (t->kind == CI_TOKEN_PUNCT) {
+            } else if (t->kind == CI_TOKEN_PUNCT) {
                 for (size_t b = 0; b < t->norm_len; b++) {
                     q->ep += t->norm[b] == '!';
                     q->qm += t->norm[b] == '?';
@@ -296,12 +303,21 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 if (ends_sentence(t->norm, t->norm_len))
                     boundary = 1;
             }
+            ntoks++;
         }
     }
+    if (q) {
+        q->end_tok = (uint32_t)ntoks;
+        q->len = (size_t)(last_end - q->off);
+    }
+    s->ntoks = ntoks;
+    s->nwords = nwords;
+    s->nspans = nspans;
+    s->intent_starts = starts;
     if (copied)
-        for (size_t i = 0; i < s->ntoks; i++)
-            if (!s->toks[i].norm)
-                s->toks[i].norm = s->arena + s->toks[i].noff;
+        for (size_t i = 0; i < ntoks; i++)
+            if (!toks[i].norm)
+                toks[i].norm = s->arena + toks[i].noff;
     return st == CI_DONE ? CI_OK : st;
 }
 
@@ -340,7 +356,8 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
         long pe = e;
         for (size_t j = ti + 1; j < end_tok && words < lex->max_phrase_words; j++) {
             const ntok *kj = &s->toks[j];
-            if (!is_item_kind(kj->kind) || kj->entry < 0)
+            if (!is_item_kind(kj->kind) || kj->entry < 0 ||
+                !ci_lex_may_step(lex->phrase_sig, (uint32_t)pe + 1, (uint32_t)kj->entry))
                 break;
             words++;
             pe = ci_u64map_get(&lex->phrase_next, ((uint64_t)pe + 1) << 32 | (uint32_t)kj->entry);
@@ -389,55 +406,74 @@ static int has_two_letters(const ntok *k)
     return letters >= 2;
 }
 
-static ci_status build_items(ci_sentiment *s)
+/* Items of each sentence in turn: phrases never cross a sentence.  Returns
+ * in *ncaps the items in capitals. */
+static ci_status build_items(ci_sentiment *s, size_t *ncaps)
 {
     ci_status st;
     const ci_lexicon *lex = s->lex;
-    s->nitems = 0;
-    for (size_t ti = 0; ti < s->ntoks;) {
-        const ntok *k = &s->toks[ti];
-        if (!is_item_kind(k->kind)) {
-            ti++;
-            continue;
+    const lex_value *lv = lex->norm_vals;
+    /* at most one item per token: grown once, not per item */
+    if (s->ntoks > s->items_cap && (st = GROW(s, items, items_cap, s->ntoks)) != CI_OK)
+        return st;
+    const ntok *toks = s->toks;
+    nitem *items = s->items;
+    size_t n = 0, caps = 0;
+    for (size_t q = 0; q < s->nspans; q++) {
+        sentence_span *sp = &s->sents[q];
+        size_t end = sp->end_tok;
+        sp->first_item = (uint32_t)n;
+        for (size_t ti = sp->first_tok; ti < end;) {
+            const ntok *k = &toks[ti];
+            if (!is_item_kind(k->kind)) {
+                ti++;
+                continue;
+            }
+            long e = k->entry;
+            uint32_t span = 1;
+            unsigned ef = e >= 0 ? lv[e].flags : 0;
+            /* the token's own word, even where it starts a phrase */
+            unsigned rules = e >= 0 ? lv[e].rules : 0;
+            int scored = (ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) != 0;
+            /* Can a phrase go on with the next token?  Tested without
+             * branching on whether the word is a prefix, which is a coin
+             * toss; phrase_sig[0] (no entry) is empty.  Tokens other than
+             * words have no entry. */
+            long ne = ti + 1 < end ? toks[ti + 1].entry : -1;
+            unsigned go_on = (unsigned)(lex->phrase_sig[e + 1] >> ci_lex_sig_bit((uint32_t)ne) & 1) &
+                             (unsigned)(ne >= 0);
+            /* Most words are a lexicon term on their own or nothing at all:
+             * only phrase starts and words with other forms need a search. */
+            if (go_on ||
+                (!scored && ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
+                match_item(s, ti, end, &e, &span);
+            else if (!scored)
+                e = -1;
+            nitem *it = &items[n++];
+            it->tok = (uint32_t)ti;
+            it->span = span;
+            it->entry = (int32_t)e;
+            it->base = 0;
+            it->scalar = 0;
+            it->negator = (k->flags & CI_TOKEN_NEGATION) != 0;
+            if (e >= 0) {
+                const lex_value *v = &lv[e];
+                if (v->flags & LEX_VALENCE)
+                    it->base = v->valence;
+                if (v->flags & LEX_BOOSTER)
+                    it->scalar = v->scalar;
+                if (v->flags & LEX_NEGATOR)
+                    it->negator = 1;
+            }
+            it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
+            caps += it->caps;
+            it->rules = (uint8_t)(span > 1 ? rules & ~(unsigned)RULE_BUT : rules);
+            ti += span;
         }
-        long e = k->entry;
-        uint32_t span = 1;
-        unsigned ef = e >= 0 ? lex->norm_vals[e].flags : 0;
-        int scored = (ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) != 0;
-        /* Most words are a lexicon term on their own or nothing at all:
-         * only phrase starts and words with other forms need a search. */
-        if ((ef & LEX_PREFIX) ||
-            (!scored && ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
-            /* phrases never cross a sentence */
-            match_item(s, ti, s->sents[k->sentence].end_tok, &e, &span);
-        else if (!scored)
-            e = -1;
-        if (s->nitems + 1 > s->items_cap && (st = GROW(s, items, items_cap, s->nitems + 1)) != CI_OK)
-            return st;
-        nitem *it = &s->items[s->nitems++];
-        it->tok = (uint32_t)ti;
-        it->span = span;
-        it->sentence = k->sentence;
-        it->entry = (int32_t)e;
-        it->base = 0;
-        it->scalar = 0;
-        it->negator = (k->flags & CI_TOKEN_NEGATION) != 0;
-        if (e >= 0) {
-            const lex_value *v = &lex->norm_vals[e];
-            if (v->flags & LEX_VALENCE)
-                it->base = v->valence;
-            if (v->flags & LEX_BOOSTER)
-                it->scalar = v->scalar;
-            if (v->flags & LEX_NEGATOR)
-                it->negator = 1;
-        }
-        it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
-        /* the token's own word, even where it starts a phrase */
-        it->rules = k->entry >= 0 ? lex->norm_vals[k->entry].rules : 0;
-        if (span > 1)
-            it->rules &= (uint8_t)~RULE_BUT;
-        ti += span;
+        sp->end_item = (uint32_t)n;
     }
+    s->nitems = n;
+    *ncaps = caps;
     return CI_OK;
 }
 
@@ -481,31 +517,37 @@ static double rule_valence(const ci_sentiment *s, size_t i, size_t first, int ca
     return v;
 }
 
-static void aggregate(const double *vals, size_t first, size_t end, size_t ep, size_t qm,
-                      double *compound, double *pos_o, double *neu_o, double *neg_o)
+/* VADER's sifted totals of a run of final valences. */
+typedef struct totals {
+    double sum, pos, neg, neu;
+} totals;
+
+static void add_valences(const double *vals, size_t first, size_t end, totals *t)
 {
-    double sum = 0, pos = 0, neg = 0, neu = 0;
-    size_t counted = 0;
+    /* selects, not branches: the sign of each valence is unpredictable, and
+     * adding +0.0 leaves these sums as they are */
     for (size_t i = first; i < end; i++) {
         double v = vals[i];
-        counted++;
-        sum += v;
-        if (v > 0)
-            pos += v + 1;
-        else if (v < 0)
-            neg += v - 1;
-        else
-            neu += 1;
+        t->sum += v;
+        t->pos += v > 0 ? v + 1 : 0.0;
+        t->neg += v < 0 ? v - 1 : 0.0;
+        t->neu += v == 0 ? 1.0 : 0.0;
     }
-    *compound = *pos_o = *neu_o = *neg_o = 0;
-    if (!counted)
+}
+
+/* Scores of `count` valences with totals t: all zero when there are none. */
+static void totals_scores(const totals *t, size_t count, size_t ep, size_t qm, double *compound,
+                          double *pos, double *neu, double *neg)
+{
+    *compound = *pos = *neu = *neg = 0;
+    if (!count)
         return;
     ci_vader_scores sc;
-    ci_valence_scores(sum, pos, neg, neu, ep, qm, &sc);
+    ci_valence_scores(t->sum, t->pos, t->neg, t->neu, ep, qm, &sc);
     *compound = sc.compound;
-    *pos_o = sc.pos;
-    *neu_o = sc.neu;
-    *neg_o = sc.neg;
+    *pos = sc.pos;
+    *neu = sc.neu;
+    *neg = sc.neg;
 }
 
 static ci_status add_contrib(ci_sentiment *s, uint64_t off, size_t len, double base, double val,
@@ -531,48 +573,50 @@ static ci_status add_contrib(ci_sentiment *s, uint64_t off, size_t len, double b
 static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
 {
     ci_status st;
-    if ((st = build_items(s)) != CI_OK)
+    size_t caps;
+    if ((st = build_items(s, &caps)) != CI_OK)
         return st;
     size_t n = s->nitems;
     if ((st = GROW(s, vals, vals_cap, n + 1)) != CI_OK)
         return st;
+    const nitem *items = s->items;
+    double *vals = s->vals;
     /* Capitals emphasize only when the text mixes case. */
-    size_t cased = 0, caps = 0;
-    for (size_t i = 0; i < n; i++)
-        caps += s->items[i].caps;
-    for (size_t i = 0; i < n && caps; i++)
-        cased += has_two_letters(&s->toks[s->items[i].tok]);
-    int cap_diff = caps > 0 && caps < cased;
-
-    /* Sentences over items. */
-    size_t nsent = s->nspans, it_i = 0, ep = 0, qm = 0;
-    for (size_t q = 0; q < nsent; q++) {
-        sentence_span *sp = &s->sents[q];
-        sp->first_item = (uint32_t)it_i;
-        while (it_i < n && s->items[it_i].sentence == q)
-            it_i++;
-        sp->end_item = (uint32_t)it_i;
-        ep += sp->ep;
-        qm += sp->qm;
+    int cap_diff = 0;
+    if (caps) {
+        size_t cased = 0;
+        for (size_t i = 0; i < n; i++)
+            cased += has_two_letters(&s->toks[items[i].tok]);
+        cap_diff = caps < cased;
     }
 
-    for (size_t q = 0; q < nsent; q++) {
+    /* the whole text's totals, item by item in order */
+    totals all = {0, 0, 0, 0};
+    size_t ep = 0, qm = 0;
+    for (size_t q = 0; q < s->nspans; q++) {
         sentence_span *sp = &s->sents[q];
         size_t f = sp->first_item, e = sp->end_item, but = e;
         for (size_t i = f; i < e; i++) {
-            s->vals[i] = s->items[i].scalar != 0.0f ? 0.0 : rule_valence(s, i, f, cap_diff);
-            if (but == e && (s->items[i].rules & RULE_BUT))
+            vals[i] = items[i].scalar != 0.0f || items[i].base == 0.0 ? 0.0
+                                                                      : rule_valence(s, i, f, cap_diff);
+            if (but == e && (items[i].rules & RULE_BUT))
                 but = i;
         }
         /* "but": what follows weighs more than what precedes */
         if (but < e)
             for (size_t i = f; i < e; i++)
-                s->vals[i] *= i < but ? 0.5 : i > but ? 1.5 : 1.0;
-        if (s->opts.sentences)
-            aggregate(s->vals, f, e, sp->ep, sp->qm, &sp->compound, &sp->pos, &sp->neu,
-                      &sp->neg);
+                vals[i] *= i < but ? 0.5 : i > but ? 1.5 : 1.0;
+        if (s->opts.sentences) {
+            totals st_q = {0, 0, 0, 0};
+            add_valences(vals, f, e, &st_q);
+            totals_scores(&st_q, e - f, sp->ep, sp->qm, &sp->compound, &sp->pos, &sp->neu,
+                          &sp->neg);
+        }
+        add_valences(vals, f, e, &all);
+        ep += sp->ep;
+        qm += sp->qm;
     }
-    aggregate(s->vals, 0, n, ep, qm, &res->compound, &res->pos, &res->neu, &res->neg);
+    totals_scores(&all, n, ep, qm, &res->compound, &res->pos, &res->neu, &res->neg);
 
     if (s->opts.explain) {
         for (size_t i = 0; i < n; i++) {
@@ -587,7 +631,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
                 return st;
         }
     }
-    s->nsents = s->opts.sentences ? nsent : 0;
+    s->nsents = s->opts.sentences ? s->nspans : 0;
     return CI_OK;
 }
 
@@ -712,11 +756,28 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
         goto done; /* no pattern can start in this text */
     size_t nw = s->nwords;
     unsigned maxw = lex->max_intent_words ? lex->max_intent_words : 1;
+    const ntok *toks = s->toks;
+    const uint32_t *widx = s->widx;
     for (size_t i = 0; i < nw; i++) {
-        const ntok *first = &s->toks[s->widx[i]];
-        uint32_t f = first->entry >= 0 ? lex->intent_first[first->entry] : 0;
-        if (!f && !star_first)
-            continue; /* most words start no pattern */
+        const ntok *first = &toks[widx[i]];
+        uint32_t f = lex->intent_first[first->entry + 1];
+        if (!star_first) {
+            /* Most words start no pattern, and half of those that do start
+             * one that goes no further here: walk only from a word that is
+             * a pattern, is followed by "*", or may step on the next word.
+             * Worked out without branching on each part, which would
+             * mispredict about as often as not; f = 0 masks it all. */
+            long ne = -1;
+            if (i + 1 < nw) {
+                const ntok *nx = &toks[widx[i + 1]];
+                ne = nx->sentence == first->sentence ? nx->entry : -1;
+            }
+            unsigned walk = (unsigned)((lex->intent_bits[f] & (INTENT_STRONG | INTENT_STAR)) != 0) |
+                            ((unsigned)ci_lex_may_step(lex->intent_sig, f, (uint32_t)ne) &
+                             (unsigned)(ne >= 0));
+            if (!(walk & (unsigned)(f != 0)))
+                continue;
+        }
         /* live prefixes: intents entry + 1 of each */
         uint32_t buf[2][32], *cand = buf[0], *next = buf[1];
         size_t ncand = 0;
@@ -730,15 +791,14 @@ static ci_status detect_intents(ci_sentiment *s, ci_sentiment_result *res)
             intent_step(s, i, 0, LEX_ANY_WORD, &negated, miss, cand, &ncand);
         size_t jend = nw - i > maxw ? i + maxw : nw;
         for (size_t j = i + 1; j < jend && ncand; j++) {
-            const ntok *k = &s->toks[s->widx[j]];
+            const ntok *k = &toks[widx[j]];
             if (k->sentence != first->sentence)
                 break;
             /* the step on the word and the "*" step, each looked up only
-             * where the lexicon has one (most words are in no pattern) */
-            int later = k->entry >= 0 && (lex->norm_vals[k->entry].flags & LEX_INTENT_LATER);
+             * where the lexicon may have one (most words are in no pattern) */
             size_t nnext = 0;
             for (size_t c = 0; c < ncand; c++) {
-                if (later)
+                if (k->entry >= 0 && ci_lex_may_step(lex->intent_sig, cand[c], (uint32_t)k->entry))
                     intent_step(s, i, cand[c], (uint32_t)k->entry, &negated, miss, next, &nnext);
                 if (lex->intent_bits[cand[c]] & INTENT_STAR)
                     intent_step(s, i, cand[c], LEX_ANY_WORD, &negated, miss, next, &nnext);
