@@ -25,15 +25,14 @@
 
 enum { T_ITEM = 1, T_PUNCT = 2 };
 
-/* One token of the text. */
+/* One token of the text: the tokenizer writes the ci_token part itself (a
+ * batch's elements may be larger than ci_token; see
+ * ci_tokenizer_next_batch), so that no token is copied field by field. */
 typedef struct ntok {
-    const char *norm;      /* normalized text: in the caller's text, or the arena */
-    uint32_t off, len;     /* in the caller's text */
-    uint32_t noff, nlen;   /* where norm is in the arena, if it is there */
-    uint32_t sentence;
+    ci_token t;            /* t.norm: in the caller's text, or the arena */
     int32_t entry;         /* norm-map entry of the token's text (items only), or -1 */
-    uint16_t flags;        /* CI_TOKEN_* */
-    uint8_t kind;
+    uint32_t sentence;
+    uint32_t noff;         /* where t.norm is in the arena, if it is there */
 } ntok;
 
 /* One word-like token (an item), as the rules see it. */
@@ -221,8 +220,6 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
     if ((st = ci_tokenizer_feed(s->tok, text, len)) != CI_OK ||
         (st = ci_tokenizer_finish(s->tok)) != CI_OK)
         return st;
-    ci_token tb[TOKEN_BATCH];
-    ci_token_init(&tb[0]);
     /* the VADER-compatible scorer reads the text its own way: entries are
      * then only for intents, if the lexicon has any */
     const ci_lexicon *lex = s->lex;
@@ -238,17 +235,21 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
     /* the next line break: one between two tokens ends a sentence */
     const char *nl = len ? memchr(text, '\n', len) : NULL;
     uint64_t next_nl = nl ? (uint64_t)(nl - text) : UINT64_MAX;
-    size_t nb;
-    while ((st = ci_tokenizer_next_batch(s->tok, tb, TOKEN_BATCH, &nb)) == CI_OK) {
-        if (ntoks + nb > s->toks_cap || ntoks + nb > s->widx_cap) {
-            if ((st = GROW(s, toks, toks_cap, ntoks + nb)) != CI_OK ||
-                (st = GROW(s, widx, widx_cap, ntoks + nb)) != CI_OK)
+    for (;;) {
+        if (ntoks + TOKEN_BATCH > s->toks_cap || ntoks + TOKEN_BATCH > s->widx_cap) {
+            if ((st = GROW(s, toks, toks_cap, ntoks + TOKEN_BATCH)) != CI_OK ||
+                (st = GROW(s, widx, widx_cap, ntoks + TOKEN_BATCH)) != CI_OK)
                 return st;
             toks = s->toks;
             widx = s->widx;
         }
-        for (size_t ti = 0; ti < nb; ti++) {
-            const ci_token *t = &tb[ti];
+        size_t nb;
+        toks[ntoks].t.struct_size = sizeof(ntok); /* the stride */
+        if ((st = ci_tokenizer_next_batch(s->tok, &toks[ntoks].t, TOKEN_BATCH, &nb)) != CI_OK)
+            break;
+        for (size_t end = ntoks + nb; ntoks < end; ntoks++) {
+            ntok *k = &toks[ntoks];
+            const ci_token *t = &k->t;
             if (next_nl < t->offset) {
                 boundary |= ntoks != 0;
                 nl = memchr(text + t->offset, '\n', len - t->offset);
@@ -267,24 +268,21 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 q->off = t->offset;
                 boundary = 0;
             }
-            ntok *k = &toks[ntoks];
-            k->norm = t->norm;
+            /* Normalized text that is in the caller's text already (lower-
+             * case ASCII, most of it) is used where it is; the rest is copied
+             * to the arena, as the tokenizer's views end with the next batch. */
             uintptr_t at = (uintptr_t)t->norm - (uintptr_t)text; /* wraps when before it */
             if (at > len || t->norm_len > len - at) {
                 if (s->arena_len + t->norm_len > s->arena_cap &&
                     (st = GROW(s, arena, arena_cap, s->arena_len + t->norm_len)) != CI_OK)
                     return st;
                 memcpy(s->arena + s->arena_len, t->norm, t->norm_len);
-                k->norm = NULL; /* set once the arena stops moving */
                 k->noff = (uint32_t)s->arena_len;
                 s->arena_len += t->norm_len;
                 copied = 1;
+            } else {
+                k->noff = UINT32_MAX;
             }
-            k->off = (uint32_t)t->offset;
-            k->len = (uint32_t)t->length;
-            k->nlen = (uint32_t)t->norm_len;
-            k->kind = (uint8_t)t->kind;
-            k->flags = (uint16_t)t->flags;
             k->sentence = (uint32_t)(nspans - 1);
             k->entry = -1;
             last_end = t->offset + t->length;
@@ -303,7 +301,6 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 if (ends_sentence(t->norm, t->norm_len))
                     boundary = 1;
             }
-            ntoks++;
         }
     }
     if (q) {
@@ -314,10 +311,10 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
     s->nwords = nwords;
     s->nspans = nspans;
     s->intent_starts = starts;
-    if (copied)
+    if (copied) /* the arena has stopped moving */
         for (size_t i = 0; i < ntoks; i++)
-            if (!toks[i].norm)
-                toks[i].norm = s->arena + toks[i].noff;
+            if (toks[i].noff != UINT32_MAX)
+                toks[i].t.norm = s->arena + toks[i].noff;
     return st == CI_DONE ? CI_OK : st;
 }
 
@@ -356,7 +353,7 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
         long pe = e;
         for (size_t j = ti + 1; j < end_tok && words < lex->max_phrase_words; j++) {
             const ntok *kj = &s->toks[j];
-            if (!is_item_kind(kj->kind) || kj->entry < 0 ||
+            if (!is_item_kind(kj->t.kind) || kj->entry < 0 ||
                 !ci_lex_may_step(lex->phrase_sig, (uint32_t)pe + 1, (uint32_t)kj->entry))
                 break;
             words++;
@@ -377,9 +374,9 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
         *entry = e;
         return;
     }
-    const char *w = k->norm;
-    size_t wl = k->nlen;
-    if ((k->flags & CI_TOKEN_ELONGATED) && wl <= 256) {
+    const char *w = k->t.norm;
+    size_t wl = k->t.norm_len;
+    if ((k->t.flags & CI_TOKEN_ELONGATED) && wl <= 256) {
         char buf[256];
         for (int keep = 2; keep >= 1; keep--) {
             size_t n = deelongate(w, wl, buf, keep);
@@ -390,7 +387,7 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
             }
         }
     }
-    if (k->kind == CI_TOKEN_HASHTAG && wl > 1) {
+    if (k->t.kind == CI_TOKEN_HASHTAG && wl > 1) {
         long he = ci_lex_word(lex, w + 1, wl - 1);
         if (he >= 0 && (lex->norm_vals[he].flags & LEX_VALENCE))
             *entry = he;
@@ -400,8 +397,8 @@ static void match_item(const ci_sentiment *s, size_t ti, size_t end_tok, long *e
 static int has_two_letters(const ntok *k)
 {
     int letters = 0;
-    const char *n = k->norm;
-    for (size_t i = 0; i < k->nlen; i++)
+    const char *n = k->t.norm;
+    for (size_t i = 0; i < k->t.norm_len; i++)
         letters += (uint8_t)n[i] >= 0x80 || (n[i] >= 'a' && n[i] <= 'z');
     return letters >= 2;
 }
@@ -425,7 +422,7 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
         sp->first_item = (uint32_t)n;
         for (size_t ti = sp->first_tok; ti < end;) {
             const ntok *k = &toks[ti];
-            if (!is_item_kind(k->kind)) {
+            if (!is_item_kind(k->t.kind)) {
                 ti++;
                 continue;
             }
@@ -445,7 +442,7 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
             /* Most words are a lexicon term on their own or nothing at all:
              * only phrase starts and words with other forms need a search. */
             if (go_on ||
-                (!scored && ((k->flags & CI_TOKEN_ELONGATED) || k->kind == CI_TOKEN_HASHTAG)))
+                (!scored && ((k->t.flags & CI_TOKEN_ELONGATED) || k->t.kind == CI_TOKEN_HASHTAG)))
                 match_item(s, ti, end, &e, &span);
             else if (!scored)
                 e = -1;
@@ -455,7 +452,7 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
             it->entry = (int32_t)e;
             it->base = 0;
             it->scalar = 0;
-            it->negator = (k->flags & CI_TOKEN_NEGATION) != 0;
+            it->negator = (k->t.flags & CI_TOKEN_NEGATION) != 0;
             if (e >= 0) {
                 const lex_value *v = &lv[e];
                 if (v->flags & LEX_VALENCE)
@@ -465,7 +462,7 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
                 if (v->flags & LEX_NEGATOR)
                     it->negator = 1;
             }
-            it->caps = (k->flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
+            it->caps = (k->t.flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
             caps += it->caps;
             it->rules = (uint8_t)(span > 1 ? rules & ~(unsigned)RULE_BUT : rules);
             ti += span;
@@ -626,7 +623,7 @@ static ci_status score_native(ci_sentiment *s, ci_sentiment_result *res)
             const ntok *a = &s->toks[it->tok], *b = &s->toks[it->tok + it->span - 1];
             size_t kl;
             const char *term = ci_strmap_key(&s->lex->norm, (size_t)it->entry, &kl);
-            if ((st = add_contrib(s, a->off, b->off + b->len - a->off, it->base, s->vals[i], term,
+            if ((st = add_contrib(s, a->t.offset, b->t.offset + b->t.length - a->t.offset, it->base, s->vals[i], term,
                                   kl, s->opts.sentences ? a->sentence : 0)) != CI_OK)
                 return st;
         }
@@ -695,12 +692,12 @@ static int intent_negated(const ci_sentiment *s, size_t t0)
     uint32_t sentence = s->toks[t0].sentence;
     for (size_t b = 1, seen = 0; b <= t0 && seen < 3; b++) {
         const ntok *p = &s->toks[t0 - b];
-        if (p->sentence != sentence || p->kind == CI_TOKEN_PUNCT)
+        if (p->sentence != sentence || p->t.kind == CI_TOKEN_PUNCT)
             return 0; /* negation does not cross a clause */
-        if (!is_item_kind(p->kind))
+        if (!is_item_kind(p->t.kind))
             continue;
         seen++;
-        if ((p->flags & CI_TOKEN_NEGATION) ||
+        if ((p->t.flags & CI_TOKEN_NEGATION) ||
             (p->entry >= 0 && (lex->norm_vals[p->entry].flags & LEX_NEGATOR)))
             return 1;
     }
