@@ -410,6 +410,7 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
     ci_status st;
     const ci_lexicon *lex = s->lex;
     const lex_value *lv = lex->norm_vals;
+    static const lex_value none = {0, 0, 0, 0};
     /* at most one item per token: grown once, not per item */
     if (s->ntoks > s->items_cap && (st = GROW(s, items, items_cap, s->ntoks)) != CI_OK)
         return st;
@@ -428,9 +429,12 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
             }
             long e = k->entry;
             uint32_t span = 1;
-            unsigned ef = e >= 0 ? lv[e].flags : 0;
-            /* the token's own word, even where it starts a phrase */
-            unsigned rules = e >= 0 ? lv[e].rules : 0;
+            /* Whether a word has an entry, a valence or a scalar is a coin
+             * toss per word: the item is filled with selects on a value
+             * that is always there (none for no entry), not branches. */
+            const lex_value *w = e >= 0 ? &lv[e] : &none;
+            unsigned ef = w->flags;
+            unsigned rules = w->rules; /* the token's own word, even where it starts a phrase */
             int scored = (ef & (LEX_VALENCE | LEX_BOOSTER | LEX_NEGATOR)) != 0;
             /* Can a phrase go on with the next token?  Tested without
              * branching on whether the word is a prefix, which is a coin
@@ -450,18 +454,11 @@ static ci_status build_items(ci_sentiment *s, size_t *ncaps)
             it->tok = (uint32_t)ti;
             it->span = span;
             it->entry = (int32_t)e;
-            it->base = 0;
-            it->scalar = 0;
-            it->negator = (k->t.flags & CI_TOKEN_NEGATION) != 0;
-            if (e >= 0) {
-                const lex_value *v = &lv[e];
-                if (v->flags & LEX_VALENCE)
-                    it->base = v->valence;
-                if (v->flags & LEX_BOOSTER)
-                    it->scalar = v->scalar;
-                if (v->flags & LEX_NEGATOR)
-                    it->negator = 1;
-            }
+            const lex_value *v = e >= 0 ? &lv[e] : &none;
+            unsigned vf = v->flags;
+            it->base = vf & LEX_VALENCE ? v->valence : 0.0;
+            it->scalar = vf & LEX_BOOSTER ? v->scalar : 0.0f;
+            it->negator = (uint8_t)(((k->t.flags & CI_TOKEN_NEGATION) != 0) | ((vf & LEX_NEGATOR) != 0));
             it->caps = (k->t.flags & CI_TOKEN_ALLCAPS) && has_two_letters(k);
             caps += it->caps;
             it->rules = (uint8_t)(span > 1 ? rules & ~(unsigned)RULE_BUT : rules);
