@@ -23,8 +23,6 @@
 #define C_INCR 0.733
 #define N_SCALAR (-0.74)
 
-enum { T_ITEM = 1, T_PUNCT = 2 };
-
 /* One token of the text: the tokenizer writes the ci_token part itself (a
  * batch's elements may be larger than ci_token; see
  * ci_tokenizer_next_batch), so that no token is copied field by field. */
@@ -268,9 +266,6 @@ static ci_status tokenize_text(ci_sentiment *s, const char *text, size_t len)
                 q->off = t->offset;
                 boundary = 0;
             }
-            /* Normalized text that is in the caller's text already (lower-
-             * case ASCII, most of it) is used where it is; the rest is copied
-             * to the arena, as the tokenizer's views end with the next batch. */
             uintptr_t at = (uintptr_t)t->norm - (uintptr_t)text; /* wraps when before it */
             if (at > len || t->norm_len > len - at) {
                 if (s->arena_len + t->norm_len > s->arena_cap &&
